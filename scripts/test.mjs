@@ -1,0 +1,46 @@
+// `npm test`: typecheck, lint, unit and integration suites, then one plain
+// "N passed, N failed" line (CI reads that line; vitest's own summary is not read).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+mkdirSync('test-results', { recursive: true });
+
+let passed = 0;
+let failed = 0;
+
+function run(name, cmd, args) {
+  console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env });
+  console.log(`== ${name}: exit ${result.status ?? result.signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status === 0;
+}
+
+function check(name, cmd, args) {
+  if (run(name, cmd, args)) passed += 1;
+  else failed += 1;
+}
+
+function suite(name, config) {
+  const out = `test-results/${name}.json`;
+  rmSync(out, { force: true });
+  const ok = run(name, 'npx', ['vitest', 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  if (!existsSync(out)) {
+    failed += 1; // the runner itself died: count it, never report green
+    return;
+  }
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  if (!ok && report.numFailedTests === 0) failed += 1; // e.g. a suite failed to load
+  if (report.numTotalTests === 0) failed += 1; // a suite that ran nothing is a failure
+}
+
+check('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+check('lint', 'npx', ['eslint', '--max-warnings', '0', '.']);
+suite('unit', 'vitest.unit.mts');
+suite('integration', 'vitest.integration.mts');
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
