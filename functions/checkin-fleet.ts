@@ -1,0 +1,39 @@
+// The daily fleet check-in (EventBridge Scheduler). Resumes from `cursor` when a previous
+// invocation ran short of time.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { appContext } from '../lib/api/context.js';
+import { continueAsync } from '../lib/api/continuation.js';
+import { logger, metrics } from '../lib/api/observability.js';
+import { checkInFleet, type FleetReport } from '../lib/terminals/fleet.js';
+import { pacer } from '../lib/terminals/pacer.js';
+
+export interface FleetEvent {
+  cursor?: string;
+}
+
+// A check-in's worst case: lease, key read, provider timeout, four key-write attempts.
+const RESERVE_MS = 30_000;
+const DAY_MS = 24 * 3_600_000;
+
+async function run(event: FleetEvent, context: Context): Promise<FleetReport> {
+  const { config, terminalDeps } = appContext();
+  const report = await checkInFleet(terminalDeps, {
+    ...(event?.cursor !== undefined ? { cursor: event.cursor } : {}),
+    concurrency: config.CHECKIN_CONCURRENCY,
+    pacer: pacer(config.CHECKIN_WRITES_PER_SECOND),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    reserveMs: RESERVE_MS,
+    // Once a day, with slack so a run that starts a little earlier than yesterday's still checks in.
+    minIntervalMs: DAY_MS - 2 * 3_600_000,
+    pageSize: 100,
+  });
+  if (report.cursor !== undefined && config.FLEET_CONTINUATION === 'invoke') {
+    await continueAsync(context.invokedFunctionArn, { cursor: report.cursor });
+  }
+  return report;
+}
+
+export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));

@@ -1,0 +1,17 @@
+// POST /v1/payments (cashier): the cashier scanned the customer's barcode.
+import { route, json } from '../lib/api/route.js';
+import { ApiError } from '../lib/api/errors.js';
+import { appContext } from '../lib/api/context.js';
+import { payBody } from '../lib/api/schemas/payments.js';
+import { orderView } from '../lib/api/order-view.js';
+import { requireOwnTerminal } from '../lib/api/terminal-access.js';
+import { pay, isOpen } from '../lib/payments/pay.js';
+
+export const handler = route({ operation: 'pay', role: 'cashier', body: payBody }, async ({ body, caller }) => {
+  const { terminals, paymentDeps } = appContext();
+  const { terminal_sn, ...request } = body;
+  await requireOwnTerminal(terminals, terminal_sn, caller);
+  const result = await pay(paymentDeps, { store_id: caller.store_id, terminal_sn, request });
+  if (result.kind === 'conflict') throw new ApiError('CLIENT_SN_REUSED', result.message, 'client_sn');
+  return json(isOpen(result.found.order) ? 202 : 200, orderView(result.found));
+});

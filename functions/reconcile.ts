@@ -1,0 +1,36 @@
+// The reconcile job (every minute in AWS): works through due orders and refunds, and keeps
+// going within its minute while items fall due, so the provider's second-scale polling
+// intervals hold although the schedule ticks once a minute.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { appContext } from '../lib/api/context.js';
+import { logger, metrics } from '../lib/api/observability.js';
+import { reconcileDue, type ReconcileReport } from '../lib/payments/reconcile.js';
+
+// Leave room for the slowest step (a provider call at its timeout) before the Lambda stops.
+const RESERVE_MS = 15_000;
+
+async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
+  const deps = appContext().paymentDeps;
+  const total: ReconcileReport = { processed: 0, errors: 0 };
+  while (context.getRemainingTimeInMillis() > RESERVE_MS) {
+    const pass = await reconcileDue(deps, { limit: 50, concurrency: 8 });
+    total.processed += pass.processed;
+    total.errors += pass.errors;
+    if (pass.processed + pass.errors > 0) continue;
+    const oldest = await deps.ledger.oldestDue();
+    const wait = oldest === undefined ? Infinity : oldest - deps.now();
+    if (wait > context.getRemainingTimeInMillis() - RESERVE_MS) break;
+    await deps.sleep(Math.max(wait, 100));
+  }
+  const oldest = await deps.ledger.oldestDue();
+  metrics.addMetric('ReconcileBacklogAgeSeconds', MetricUnit.Seconds, oldest === undefined ? 0 : Math.max(0, Math.round((deps.now() - oldest) / 1000)));
+  metrics.addMetric('ReconcileProcessed', MetricUnit.Count, total.processed);
+  metrics.addMetric('ReconcileErrors', MetricUnit.Count, total.errors);
+  return total;
+}
+
+export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));

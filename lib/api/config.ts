@@ -1,0 +1,46 @@
+// Everything a function needs from its environment, checked once at cold start. The CDK
+// stack and the local stack set the same variables, so code never asks where it runs.
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  UPAY_BASE_URL: z.url(),
+  /** Secrets are `<prefix>/terminals/<terminal_sn>` in Secrets Manager. */
+  SECRET_PREFIX: z.string().min(1).default('upay'),
+  VENDOR_SECRET_ID: z.string().min(1).default('upay/vendor'),
+  /** Local stack only: keys in this file instead of Secrets Manager. */
+  KEY_STORE_FILE: z.string().min(1).optional(),
+  /** Local stack only: DynamoDB Local. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  KEY_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
+  PROVIDER_TIMEOUT_MS: positiveInt.default(8_000),
+  CHECKIN_WRITES_PER_SECOND: positiveInt.default(40),
+  CHECKIN_CONCURRENCY: positiveInt.default(8),
+  /** A fleet run that runs out of time re-invokes its own function (AWS) or hands back its cursor (local loop). */
+  FLEET_CONTINUATION: z.enum(['invoke', 'return']).default('invoke'),
+  /** Our notify route, given to the provider with every pay and precreate. */
+  NOTIFY_URL: z.url().optional(),
+  /** The provider's RSA public key (SPKI PEM) that signs callbacks. */
+  UPAY_PUBLIC_KEY_PEM: z.string().min(1).optional(),
+  /** The provider's timings (protocol §6); shortened only in tests. */
+  POLL_INTERVAL_MS: positiveInt.default(3_000),
+  PAY_IN_REQUEST_MS: positiveInt.default(20_000),
+  PAY_DEADLINE_MS: positiveInt.default(45_000),
+  PRECREATE_FAST_POLL_MS: positiveInt.default(2_000),
+  PRECREATE_FAST_MS: positiveInt.default(30_000),
+  PRECREATE_DEADLINE_MS: positiveInt.default(130_000),
+  MAX_ATTEMPTS: positiveInt.default(5),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new Error(`invalid function configuration: ${names}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,80 @@
+// The composition root: builds each adapter once per Lambda instance, from the environment
+// only, so the same handlers run in AWS and on the local stack.
+import { UpayClient } from '../upay/index.js';
+import { LocalFileKeyStore, SecretsManagerKeyStore, createSecretsManagerClient, type KeyStore } from '../keys/index.js';
+import { createDocumentClient } from '../store/client.js';
+import { TerminalRegistry } from '../store/terminal-registry.js';
+import { Ledger } from '../store/ledger.js';
+import { terminalSigner } from '../terminals/signer.js';
+import { terminalDirectory, type TerminalDirectory } from '../terminals/directory.js';
+import type { TerminalDeps } from '../terminals/deps.js';
+import type { PaymentDeps } from '../payments/deps.js';
+import { loadConfig, type Config } from './config.js';
+import { telemetry } from './observability.js';
+
+export interface AppContext {
+  config: Config;
+  keys: KeyStore;
+  registry: TerminalRegistry;
+  terminals: TerminalDirectory;
+  terminalDeps: TerminalDeps;
+  paymentDeps: PaymentDeps;
+}
+
+let context: AppContext | undefined;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function keyStore(config: Config): KeyStore {
+  if (config.KEY_STORE_FILE) return new LocalFileKeyStore({ file: config.KEY_STORE_FILE, cacheTtlMs: config.KEY_CACHE_TTL_MS });
+  return new SecretsManagerKeyStore({
+    client: createSecretsManagerClient(),
+    prefix: config.SECRET_PREFIX,
+    vendorSecretId: config.VENDOR_SECRET_ID,
+    cacheTtlMs: config.KEY_CACHE_TTL_MS,
+  });
+}
+
+function build(config: Config): AppContext {
+  const db = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  const registry = new TerminalRegistry(db, config.TABLE_NAME);
+  const keys = keyStore(config);
+  const upay = new UpayClient({ baseUrl: config.UPAY_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+  const now = () => Date.now();
+  const signer = terminalSigner({
+    keys,
+    telemetry,
+    onKeyRefused: (terminalSn) => registry.recordError(terminalSn, { code: 'ILLEGAL_SIGN', message: 'the provider refused the stored key', at: new Date().toISOString() }),
+  });
+  return {
+    config,
+    keys,
+    registry,
+    terminals: terminalDirectory(registry, config.KEY_CACHE_TTL_MS),
+    terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS },
+    paymentDeps: {
+      ledger: new Ledger(db, config.TABLE_NAME),
+      upay,
+      signer,
+      telemetry,
+      now,
+      sleep,
+      ...(config.NOTIFY_URL ? { notifyUrl: config.NOTIFY_URL } : {}),
+      timing: {
+        providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
+        pollIntervalMs: config.POLL_INTERVAL_MS,
+        inRequestMs: config.PAY_IN_REQUEST_MS,
+        payDeadlineMs: config.PAY_DEADLINE_MS,
+        precreateFastPollMs: config.PRECREATE_FAST_POLL_MS,
+        precreateFastMs: config.PRECREATE_FAST_MS,
+        precreateDeadlineMs: config.PRECREATE_DEADLINE_MS,
+        maxAttempts: config.MAX_ATTEMPTS,
+      },
+    },
+  };
+}
+
+export function appContext(): AppContext {
+  context ??= build(loadConfig());
+  return context;
+}

@@ -1,0 +1,99 @@
+// The one wrapper every HTTP function uses: middy with Powertools logging (correlation id =
+// API Gateway request id) and EMF metrics, then caller identity, role, JSON body and path
+// parsing against zod schemas, and the single error shape. Handlers stay thin.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { ApiError } from './errors.js';
+import { callerOf, requireRole, type Caller, type Role } from './auth.js';
+import { logger, metrics } from './observability.js';
+import { firstIssue } from './validation.js';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface RouteSpec<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  operation: string;
+  role: Role;
+  body?: B;
+  path?: P;
+  query?: Q;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<B, P, Q> {
+  caller: Caller;
+  body: B;
+  path: P;
+  query: Q;
+  event: HttpEvent;
+}
+
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function readBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new ApiError('PAYLOAD_TOO_LARGE', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError('INVALID_JSON', 'the body is not valid JSON');
+  }
+}
+
+function parse<S extends z.ZodType | undefined>(schema: S | undefined, value: unknown, where: 'body' | 'path' | 'query'): Parsed<S> {
+  if (schema === undefined) return undefined as Parsed<S>;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!result.success) {
+    const issue = firstIssue(result.error);
+    throw new ApiError('VALIDATION_FAILED', issue.message, issue.field || where);
+  }
+  return result.data as Parsed<S>;
+}
+
+export function errorResult(error: unknown): HttpResult {
+  if (error instanceof ApiError) return json(error.status, error.toBody());
+  // The message of an unexpected error may carry anything: log its name only, answer generically.
+  logger.error('unhandled error', { error: (error as Error)?.name ?? 'unknown' });
+  return json(500, new ApiError('INTERNAL', 'internal error').toBody());
+}
+
+// Every request leaves one figure, so a flush is never empty and 4xx/5xx rates can alarm.
+function counted(result: HttpResult): HttpResult {
+  const status = result.statusCode ?? 200;
+  metrics.addMetric(status >= 500 ? 'ServerErrors' : status >= 400 ? 'ClientErrors' : 'RequestsOk', MetricUnit.Count, 1);
+  return result;
+}
+
+export function route<B extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<B, P, Q>,
+  run: (input: RouteInput<Parsed<B>, Parsed<P>, Parsed<Q>>) => Promise<HttpResult>,
+) {
+  const core = async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+    try {
+      logger.setCorrelationId(event.requestContext.requestId);
+      logger.appendKeys({ operation: spec.operation });
+      const caller = callerOf(event);
+      requireRole(caller, spec.role);
+      logger.appendKeys({ store_id: caller.store_id, role: caller.role });
+      const body = parse(spec.body, readBody(event), 'body');
+      const path = parse(spec.path, event.pathParameters, 'path');
+      const query = parse(spec.query, event.queryStringParameters, 'query');
+      return counted(await run({ caller, body, path, query, event }));
+    } catch (error) {
+      return counted(errorResult(error));
+    }
+  };
+  return middy(core)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,30 @@
+// Request and response schemas of the terminal routes: they validate requests and generate
+// the OpenAPI document, so the two cannot disagree.
+import { z } from 'zod';
+
+export const terminalSnSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+
+export const activationBody = z.strictObject({
+  activation_code: z.string().min(1).max(64).meta({ description: 'The activation code the provider issued for the store', example: '24681357' }),
+  device_id: z.string().min(1).max(128).meta({ description: 'Stable id of the till or device this terminal belongs to', example: 'till-01' }),
+  name: z.string().min(1).max(128).optional().meta({ example: 'Front counter' }),
+});
+
+export const terminalPath = z.strictObject({ terminal_sn: terminalSnSchema });
+
+export const terminalSchema = z
+  .object({
+    terminal_sn: z.string(),
+    store_id: z.string(),
+    device_id: z.string(),
+    name: z.string().optional(),
+    status: z.enum(['active', 'checkin_unconfirmed', 'parked']),
+    activated_at: z.iso.datetime(),
+    checked_in_at: z.iso.datetime().optional(),
+    key_stored_at: z.iso.datetime(),
+    key_age_seconds: z.number().int().nonnegative(),
+    last_error: z.object({ code: z.string(), message: z.string(), at: z.iso.datetime() }).optional(),
+  })
+  .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
+
+export type TerminalView = z.infer<typeof terminalSchema>;

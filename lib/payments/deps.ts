@@ -1,0 +1,35 @@
+import type { UpayClient } from '../upay/index.js';
+import type { Ledger } from '../store/ledger.js';
+import type { TerminalSigner } from '../terminals/signer.js';
+import type { Telemetry } from '../telemetry.js';
+
+/** The provider's timings (protocol §6), configurable so tests and the sandbox run them fast. */
+export interface PaymentTiming {
+  /** Timeout of one provider call. */
+  providerTimeoutMs: number;
+  /** Query interval while a payment is open (the provider asks for ≥ 3–5 s). */
+  pollIntervalMs: number;
+  /** How long a pay request polls before answering 202 (API Gateway cuts at 30 s). */
+  inRequestMs: number;
+  /** From creation, how long an open payment is polled before it is cancelled. */
+  payDeadlineMs: number;
+  /** Precreate: fast polling for the first `precreateFastMs`, then `pollIntervalMs`. */
+  precreateFastPollMs: number;
+  precreateFastMs: number;
+  /** From creation, when a still-open precreated order is cancelled (after the provider's own expiry). */
+  precreateDeadlineMs: number;
+  /** Retries of a cancel or refund whose outcome stayed unknown, before a person is called. */
+  maxAttempts: number;
+}
+
+export interface PaymentDeps {
+  ledger: Pick<Ledger, 'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'>;
+  upay: Pick<UpayClient, 'pay' | 'precreate' | 'query' | 'refund' | 'revoke' | 'cancel'>;
+  signer: TerminalSigner;
+  telemetry: Telemetry;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  timing: PaymentTiming;
+  /** Where the provider posts callbacks (our notify route), if deployed with one. */
+  notifyUrl?: string;
+}

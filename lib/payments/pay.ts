@@ -1,0 +1,41 @@
+// Pay (B scans C), as the provider's sequence diagrams run it (protocol §6): pay; on
+// in-progress or an unknown outcome, poll `query` inside the request while API Gateway's
+// limit allows; an order still open is left to reconcile, which polls until the deadline
+// and then cancels. The order and its next step are stored before the provider is called,
+// so no order is left in limbo if this Lambda dies anywhere (invariant 1).
+import type { PayRequest } from '../upay/index.js';
+import type { PaymentDeps } from './deps.js';
+import type { Order } from './model.js';
+import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
+import { payVerdict, queryVerdict } from './outcomes.js';
+import { settle } from './settle.js';
+
+export const isOpen = (order: Order) => order.order_status === 'CREATED' && order.attention === undefined;
+
+export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Promise<OpenResult> {
+  const started = deps.now();
+  const { timing } = deps;
+  const order = newOrder('pay', input, started, { dueInMs: timing.inRequestMs + timing.pollIntervalMs, deadlineInMs: timing.payDeadlineMs });
+  const recorded = await recordOrder(deps, order);
+  if (recorded.kind !== 'created') return recorded;
+
+  const request = { ...input.request, ...(deps.notifyUrl ? { notify_url: deps.notifyUrl } : {}) };
+  const outcome = await callProvider(deps, order.terminal_sn, (terminal) => deps.upay.pay(terminal, request, { timeoutMs: timing.providerTimeoutMs }));
+  const settled = await settle(deps, order, payVerdict(outcome), rawOf(outcome));
+  deps.telemetry.count(`Pay_${outcome.kind}`);
+  return { kind: 'created', found: { order: await pollWhileOpen(deps, settled, started), refunds: [] } };
+}
+
+/** Polls `query` by client_sn while the order is open and the request still has time. */
+export async function pollWhileOpen(deps: PaymentDeps, order: Order, started: number): Promise<Order> {
+  const { timing } = deps;
+  let current = order;
+  while (isOpen(current) && deps.now() - started + timing.pollIntervalMs <= timing.inRequestMs) {
+    await deps.sleep(timing.pollIntervalMs);
+    const outcome = await callProvider(deps, current.terminal_sn, (terminal) =>
+      deps.upay.query(terminal, { client_sn: current.client_sn }, { timeoutMs: timing.providerTimeoutMs }),
+    );
+    current = await settle(deps, current, queryVerdict(outcome), rawOf(outcome));
+  }
+  return current;
+}

@@ -1,0 +1,36 @@
+// Precreate (C scans B): the provider returns a QR code value; the order stays open until
+// the customer pays, the provider expires it (PAY_CANCELED) or we cancel it. Reconcile
+// polls it on the provider's schedule (2 s for the first 30 s, then the normal interval);
+// a notify callback only makes us look sooner.
+import type { PrecreateRequest } from '../upay/index.js';
+import type { PaymentDeps } from './deps.js';
+import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
+import { precreateVerdict } from './outcomes.js';
+import { applyChanges, settle } from './settle.js';
+
+export async function precreate(deps: PaymentDeps, input: OrderInput<PrecreateRequest>): Promise<OpenResult> {
+  const started = deps.now();
+  const { timing } = deps;
+  const order = newOrder('precreate', input, started, { dueInMs: timing.providerTimeoutMs + timing.precreateFastPollMs, deadlineInMs: timing.precreateDeadlineMs });
+  const recorded = await recordOrder(deps, order);
+  if (recorded.kind !== 'created') return recorded;
+
+  const request = { ...input.request, ...(deps.notifyUrl ? { notify_url: deps.notifyUrl } : {}) };
+  const outcome = await callProvider(deps, order.terminal_sn, (terminal) => deps.upay.precreate(terminal, request, { timeoutMs: timing.providerTimeoutMs }));
+  deps.telemetry.count(`Precreate_${outcome.kind}`);
+  if (outcome.kind !== 'created') return { kind: 'created', found: { order: await settle(deps, order, precreateVerdict(outcome), rawOf(outcome)), refunds: [] } };
+
+  const { order: created } = outcome;
+  const updated = await applyChanges(deps, order, (current) =>
+    current.order_status !== 'CREATED' || current.qr_code
+      ? undefined
+      : {
+          sn: created.sn,
+          qr_code: created.qr_code,
+          ...(created.sub_payway ? { sub_payway: created.sub_payway } : {}),
+          provider: { ...outcome.raw, order_status: created.order_status },
+          work: { step: 'query', due_at: deps.now() + timing.precreateFastPollMs, deadline_at: started + timing.precreateDeadlineMs, attempts: 0 },
+        },
+  );
+  return { kind: 'created', found: { order: updated, refunds: [] } };
+}

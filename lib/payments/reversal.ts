@@ -1,0 +1,61 @@
+// Revoke (admin, same day, full, never after a refund) and cancel (the automatic reversal,
+// also an admin's). What the provider would refuse is refused here first; the order is
+// marked before the provider is called, so refunds cannot start meanwhile and reconcile
+// finishes the job if this Lambda dies.
+import type { PaymentDeps } from './deps.js';
+import type { Order, OrderWithRefunds } from './model.js';
+import { callProvider, rawOf } from './open-order.js';
+import { reversalVerdict } from './outcomes.js';
+import { findOrder, type OrderRef } from './query.js';
+import { applyChanges, settle } from './settle.js';
+import { attentionChanges } from './verdict.js';
+
+export type ReversalAction = 'revoke' | 'cancel';
+
+export type ReversalResult = { kind: 'done'; found: OrderWithRefunds } | { kind: 'not_found' } | { kind: 'refused'; message: string };
+
+/** The provider's business day. */
+const shanghaiDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+function refusal(order: Order, action: ReversalAction, nowMs: number): string | undefined {
+  if (order.reversal) return `a ${order.reversal} of this order is already under way`;
+  if (order.refund_committed > 0) return 'the order has refunds';
+  if (action === 'cancel') {
+    return ['CREATED', 'PAID', 'PAY_ERROR', 'CANCEL_ERROR'].includes(order.order_status) ? undefined : `an order in ${order.order_status} cannot be cancelled`;
+  }
+  if (order.order_status !== 'PAID') return `an order in ${order.order_status} cannot be revoked`;
+  if (shanghaiDay(Date.parse(order.created_at)) !== shanghaiDay(nowMs)) return 'only orders created today (Asia/Shanghai) can be revoked';
+  return undefined;
+}
+
+export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string, action: ReversalAction): Promise<ReversalResult> {
+  const found = await findOrder(deps, ref, storeId);
+  if (!found) return { kind: 'not_found' };
+  let refused: string | undefined;
+  const now = deps.now();
+  const marked = await applyChanges(deps, found.order, (current) => {
+    refused = refusal(current, action, now);
+    if (refused) return undefined;
+    // A paid order is marked so no refund starts; an open one is simply cancelled.
+    const paid = current.order_status === 'PAID';
+    return {
+      ...(paid ? { reversal: action } : {}),
+      work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.providerTimeoutMs + deps.timing.pollIntervalMs, deadline_at: now, attempts: 0 },
+    };
+  });
+  if (refused) return { kind: 'refused', message: refused };
+
+  const outcome = await callProvider(deps, marked.terminal_sn, (terminal) =>
+    deps.upay[action](terminal, { client_sn: marked.client_sn }, { timeoutMs: deps.timing.providerTimeoutMs }),
+  );
+  const verdict = reversalVerdict(outcome, action);
+  deps.telemetry.count(`${action === 'revoke' ? 'Revoke' : 'Cancel'}_${outcome.kind}`);
+  let order = marked;
+  if (verdict.kind === 'refused') {
+    await applyChanges(deps, marked, (current) => (current.work ? { reversal: null, work: null, attention: current.attention ?? null } : undefined));
+    return { kind: 'refused', message: `the provider refused: ${verdict.reason}` };
+  }
+  if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now()));
+  else if (verdict.kind !== 'retry' && verdict.kind !== 'open') order = await settle(deps, marked, verdict, rawOf(outcome));
+  return { kind: 'done', found: { order, refunds: found.refunds } };
+}

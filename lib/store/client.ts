@@ -1,0 +1,26 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DocumentClientOptions {
+  endpoint?: string;
+  region?: string;
+  credentials?: DynamoDBClientConfig['credentials'];
+  /** Per attempt; DynamoDB answers in single-digit ms, so a slow call is a sick connection. */
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+// Every remote call has a timeout and bounded retries: the SDK retries throttles and
+// 5xx with backoff, which is safe because every write we send is conditional.
+export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000 },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}

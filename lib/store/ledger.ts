@@ -1,0 +1,310 @@
+// The merchant's ledger in DynamoDB: an order item and its refunds under one partition, so
+// one Query returns an order with all its refunds. Every state change is conditional
+// (invariants 2, 3); amounts are numbers in integer cents.
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Order, OrderWithRefunds, Refund, Work } from '../payments/model.js';
+import { INDEX } from './schema.js';
+import { isConditionFailure, isTransactionConditionFailure } from './errors.js';
+
+export const DUE_SHARD = 'due';
+const ORDER_SK = 'ORDER';
+const REFUND_PREFIX = 'REFUND#';
+const orderPk = (orderId: string) => `ORDER#${orderId}`;
+const orderKey = (orderId: string) => ({ pk: orderPk(orderId), sk: ORDER_SK });
+const refundKey = (orderId: string, refundNo: string) => ({ pk: orderPk(orderId), sk: `${REFUND_PREFIX}${refundNo}` });
+
+/** A change to an item: `null` removes an attribute. */
+export type Changes<T> = { [K in keyof T]?: T[K] | null };
+
+export type DueItem = { type: 'order'; order_id: string; due_at: number } | { type: 'refund'; order_id: string; refund_request_no: string; due_at: number };
+
+export type RefundReservation = { kind: 'reserved' } | { kind: 'exists'; refund: Refund } | { kind: 'refused' };
+
+// The sparse "needs work" index is keyed by top-level attributes that mirror `work`.
+function dueAttributes(work: Work | null | undefined): Record<string, unknown> {
+  return work ? { due_shard: DUE_SHARD, due_at: work.due_at } : {};
+}
+
+const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index']);
+function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) if (!INTERNAL.has(name)) out[name] = value;
+  return out as T;
+}
+
+function orderItem(order: Order): Record<string, unknown> {
+  return { ...orderKey(order.order_id), ...order, ...dueAttributes(order.work) };
+}
+
+/** SET/REMOVE clauses for `changes`, keeping the due-index mirror of `work` in step. */
+function updateClauses(changes: Record<string, unknown>) {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const put = (name: string, value: unknown) => {
+    names[`#${name}`] = name;
+    if (value === null) removes.push(`#${name}`);
+    else if (value !== undefined) {
+      values[`:${name}`] = value;
+      sets.push(`#${name} = :${name}`);
+    }
+  };
+  for (const [name, value] of Object.entries(changes)) put(name, value);
+  if ('work' in changes) {
+    const work = changes.work as Work | null | undefined;
+    put('due_shard', work ? DUE_SHARD : null);
+    put('due_at', work ? work.due_at : null);
+  }
+  sets.push('#version = #version + :one');
+  names['#version'] = 'version';
+  values[':one'] = 1;
+  const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+  return { expression, names, values };
+}
+
+export class Ledger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Records a new order; if its client_sn is taken, returns the order that holds it. */
+  async createOrder(order: Order): Promise<{ created: true } | { created: false; existing: OrderWithRefunds }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: orderItem(order),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      if (!isConditionFailure(error) || !error.Item) throw error;
+      const existing = await this.getOrder(order.order_id);
+      if (!existing) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  /** The order and all its refunds, in one strongly consistent read. */
+  async getOrder(orderId: string): Promise<OrderWithRefunds | undefined> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': orderPk(orderId) },
+        ConsistentRead: true,
+      }),
+    );
+    const orderRow = Items.find((item) => item.sk === ORDER_SK);
+    if (!orderRow) return undefined;
+    const refunds = Items.filter((item) => String(item.sk).startsWith(REFUND_PREFIX)).map((item) => strip<Refund>(item));
+    return { order: strip<Order>(orderRow), refunds };
+  }
+
+  async getRefund(orderId: string, refundNo: string): Promise<Refund | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: refundKey(orderId, refundNo), ConsistentRead: true }));
+    return Item ? strip<Refund>(Item) : undefined;
+  }
+
+  async orderIdBySn(sn: string): Promise<string | undefined> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.bySn.name,
+        KeyConditionExpression: 'sn = :sn',
+        ExpressionAttributeValues: { ':sn': sn },
+        Limit: 1,
+      }),
+    );
+    const pk = Items[0]?.pk;
+    return typeof pk === 'string' ? pk.slice('ORDER#'.length) : undefined;
+  }
+
+  /**
+   * Applies `changes` if nobody changed the order since `order.version` was read; returns
+   * the updated order, or undefined when it lost that race (the caller re-reads and decides again).
+   */
+  async updateOrder(order: Order, changes: Changes<Order>): Promise<Order | undefined> {
+    const { expression, names, values } = updateClauses(changes);
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(order.order_id),
+          UpdateExpression: expression,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':expected': order.version },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<Order>(Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records a refund and reserves its amount on the order in one transaction, so the sum
+   * of successful and in-flight refunds can never pass the order's total, whatever runs
+   * concurrently (invariant 3). Reservation does not need the order's version: concurrent
+   * refunds each add to `refund_committed` under the same ceiling.
+   */
+  async reserveRefund(order: Order, refund: Refund): Promise<RefundReservation> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...refundKey(refund.order_id, refund.refund_request_no), ...refund, ...dueAttributes(refund.work) },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: orderKey(order.order_id),
+                UpdateExpression: 'SET refund_committed = refund_committed + :amount, #version = #version + :one',
+                ConditionExpression:
+                  'refund_committed <= :ceiling AND total_amount = :total AND order_status IN (:paid, :partial) AND attribute_not_exists(reversal)',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: {
+                  ':amount': refund.refund_amount,
+                  ':ceiling': order.total_amount - refund.refund_amount,
+                  ':total': order.total_amount,
+                  ':paid': 'PAID',
+                  ':partial': 'PARTIAL_REFUNDED',
+                  ':one': 1,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return { kind: 'reserved' };
+    } catch (error) {
+      if (!isTransactionConditionFailure(error)) throw error;
+      const existing = await this.getRefund(refund.order_id, refund.refund_request_no);
+      return existing ? { kind: 'exists', refund: existing } : { kind: 'refused' };
+    }
+  }
+
+  /**
+   * Settles an in-flight refund: its own state, and the order's amounts. Conditional on the
+   * refund still being in flight, so a settlement applies once however many paths race to it.
+   */
+  async settleRefund(
+    refund: Refund,
+    changes: Changes<Refund>,
+    money: { refunded: boolean },
+    orderChanges: Changes<Order> = {},
+  ): Promise<boolean> {
+    const amount = refund.refund_amount;
+    const { expression: refundUpdate, names: refundNames, values: refundValues } = updateClauses(changes);
+    const orderSets = money.refunded
+      ? 'refunded_amount = refunded_amount + :amount, net_amount = net_amount - :amount'
+      : 'refund_committed = refund_committed - :amount';
+    const extra = updateClauses(orderChanges);
+    const orderExpression = extra.expression.replace(/^SET /, `SET ${orderSets}, `);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: refundKey(refund.order_id, refund.refund_request_no),
+                UpdateExpression: refundUpdate,
+                ConditionExpression: '#status = :inflight',
+                ExpressionAttributeNames: { ...refundNames, '#status': 'status' },
+                ExpressionAttributeValues: { ...refundValues, ':inflight': 'REFUND_IN_PROGRESS' },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: orderKey(refund.order_id),
+                UpdateExpression: orderExpression,
+                ExpressionAttributeNames: extra.names,
+                ExpressionAttributeValues: { ...extra.values, ':amount': amount },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Updates an in-flight refund's bookkeeping (next step, attention) without settling it. */
+  async updateRefund(refund: Refund, changes: Changes<Refund>): Promise<boolean> {
+    const { expression, names, values } = updateClauses(changes);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refund.order_id, refund.refund_request_no),
+          UpdateExpression: expression,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':expected': refund.version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Orders and refunds whose next step is due, oldest first. */
+  async due(nowMs: number, limit: number): Promise<DueItem[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.due.name,
+        KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
+        ExpressionAttributeValues: { ':shard': DUE_SHARD, ':now': nowMs },
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => {
+      const orderId = String(item.pk).slice('ORDER#'.length);
+      const dueAt = Number(item.due_at);
+      return item.sk === ORDER_SK
+        ? { type: 'order' as const, order_id: orderId, due_at: dueAt }
+        : { type: 'refund' as const, order_id: orderId, refund_request_no: String(item.sk).slice(REFUND_PREFIX.length), due_at: dueAt };
+    });
+  }
+
+  /** The oldest due time in the backlog, for the backlog-age metric; undefined when empty. */
+  async oldestDue(): Promise<number | undefined> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.due.name,
+        KeyConditionExpression: 'due_shard = :shard',
+        ExpressionAttributeValues: { ':shard': DUE_SHARD },
+        Limit: 1,
+      }),
+    );
+    return Items[0] ? Number(Items[0].due_at) : undefined;
+  }
+}

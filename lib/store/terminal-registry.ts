@@ -1,0 +1,228 @@
+// The terminal registry: what we know about each Upay terminal, never its key (invariant 5).
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INDEX, TTL_ATTRIBUTE } from './schema.js';
+import { isConditionFailure } from './errors.js';
+
+export type TerminalStatus = 'active' | 'checkin_unconfirmed' | 'parked';
+
+export interface TerminalError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface Terminal {
+  terminal_sn: string;
+  store_id: string;
+  device_id: string;
+  name?: string;
+  status: TerminalStatus;
+  activated_at: string;
+  checked_in_at?: string;
+  /** When the key in the key store was last written (activation or check-in). */
+  key_stored_at: string;
+  last_error?: TerminalError;
+}
+
+export type ActivationClaim =
+  | { kind: 'claimed' }
+  | { kind: 'activated'; terminal_sn: string }
+  | { kind: 'busy' };
+
+export type LeaseResult =
+  | { kind: 'leased'; terminal: Terminal }
+  | { kind: 'busy' }
+  | { kind: 'parked'; terminal: Terminal }
+  | { kind: 'not_found' };
+
+export interface FleetPage {
+  terminals: Terminal[];
+  cursor?: string;
+}
+
+const FLEET = 'terminal';
+const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
+const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${storeId}#${deviceId}`, sk: 'CLAIM' });
+
+const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error'] as const;
+
+function toTerminal(item: Record<string, unknown>): Terminal {
+  const terminal: Record<string, unknown> = {};
+  for (const field of TERMINAL_FIELDS) if (item[field] !== undefined) terminal[field] = item[field];
+  return terminal as unknown as Terminal;
+}
+
+const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+
+export class TerminalRegistry {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(terminalSn: string): Promise<Terminal | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: terminalKey(terminalSn), ConsistentRead: true }));
+    return Item ? toTerminal(Item) : undefined;
+  }
+
+  /**
+   * Claims the right to activate a terminal for (store, device), so that a retried
+   * activation finds the terminal it made instead of burning another activation code.
+   * A claim whose holder died is taken over once its lease has run out.
+   */
+  async claimActivation(storeId: string, deviceId: string, nowMs: number, leaseMs: number): Promise<ActivationClaim> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...claimKey(storeId, deviceId), store_id: storeId, device_id: deviceId, lease_until: nowMs + leaseMs, [TTL_ATTRIBUTE]: epochSeconds(nowMs + leaseMs) + 86_400 },
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(terminal_sn) AND lease_until < :now)',
+          ExpressionAttributeValues: { ':now': nowMs },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = error.Item as Record<string, { S?: string }> | undefined;
+      const terminalSn = existing?.terminal_sn?.S;
+      return terminalSn ? { kind: 'activated', terminal_sn: terminalSn } : { kind: 'busy' };
+    }
+  }
+
+  async releaseActivation(storeId: string, deviceId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: claimKey(storeId, deviceId),
+        UpdateExpression: 'SET lease_until = :zero',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(terminal_sn)',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  /** Registers the new terminal and closes its activation claim, atomically. */
+  async register(terminal: Terminal): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...terminalKey(terminal.terminal_sn), fleet: FLEET, ...terminal },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: claimKey(terminal.store_id, terminal.device_id),
+              UpdateExpression: 'SET terminal_sn = :sn REMOVE lease_until, #ttl',
+              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':sn': terminal.terminal_sn },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /**
+   * At most one check-in per terminal at a time (invariant 4). A parked terminal is
+   * leased only when an admin forces it.
+   */
+  async acquireCheckinLease(terminalSn: string, owner: string, nowMs: number, leaseMs: number, force = false): Promise<LeaseResult> {
+    const parkedClause = force ? '' : ' AND #status <> :parked';
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: terminalKey(terminalSn),
+          UpdateExpression: 'SET lease_owner = :owner, lease_until = :until',
+          ConditionExpression: `attribute_exists(pk)${parkedClause} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ExpressionAttributeNames: force ? undefined : { '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': nowMs + leaseMs, ':now': nowMs, ...(force ? {} : { ':parked': 'parked' }) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'leased', terminal: toTerminal(Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const old = error.Item as Record<string, { S?: string }> | undefined;
+      if (!old) return { kind: 'not_found' };
+      if (!force && old.status?.S === 'parked') {
+        const terminal = await this.get(terminalSn);
+        return terminal ? { kind: 'parked', terminal } : { kind: 'not_found' };
+      }
+      return { kind: 'busy' };
+    }
+  }
+
+  /**
+   * Ends a check-in under the caller's lease: sets the terminal's new state and frees
+   * the lease. Refused (returns false) if the lease was lost to someone else meanwhile.
+   */
+  async finishCheckin(
+    terminalSn: string,
+    owner: string,
+    outcome: { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; last_error?: TerminalError },
+  ): Promise<boolean> {
+    const sets = ['#status = :status'];
+    const values: Record<string, unknown> = { ':status': outcome.status, ':owner': owner };
+    for (const field of ['checked_in_at', 'key_stored_at', 'last_error'] as const) {
+      if (outcome[field] !== undefined) {
+        sets.push(`${field} = :${field}`);
+        values[`:${field}`] = outcome[field];
+      }
+    }
+    const removes = ['lease_owner', 'lease_until', ...(outcome.last_error === undefined ? ['last_error'] : [])];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: terminalKey(terminalSn),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ConditionExpression: 'lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records a problem seen while using the terminal (e.g. its key refused) without a lease. */
+  async recordError(terminalSn: string, lastError: TerminalError): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: terminalKey(terminalSn),
+        UpdateExpression: 'SET last_error = :error',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':error': lastError },
+      }),
+    );
+  }
+
+  async listFleet(limit: number, cursor?: string): Promise<FleetPage> {
+    const { Items, LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.fleet.name,
+        KeyConditionExpression: 'fleet = :fleet' + (cursor ? ' AND terminal_sn > :after' : ''),
+        ExpressionAttributeValues: { ':fleet': FLEET, ...(cursor ? { ':after': cursor } : {}) },
+        Limit: limit,
+      }),
+    );
+    const terminals = (Items ?? []).map(toTerminal);
+    const last = terminals.at(-1);
+    return { terminals, ...(LastEvaluatedKey && last ? { cursor: last.terminal_sn } : {}) };
+  }
+}

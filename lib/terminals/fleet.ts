@@ -1,0 +1,109 @@
+// The daily fleet check-in: pages through every terminal with bounded concurrency, paces
+// key writes, carries on past failures, and stops taking work when the invocation's time
+// runs short, handing back a cursor to resume from. A terminal checked in recently is
+// skipped, so a resumed or repeated run never rotates a key twice in a day.
+import { checkInTerminal, type CheckinResult } from './checkin.js';
+import type { TerminalDeps } from './deps.js';
+import type { Pacer } from './pacer.js';
+import type { Terminal } from '../store/terminal-registry.js';
+
+export interface FleetOptions {
+  cursor?: string;
+  concurrency: number;
+  pacer: Pacer;
+  /** Milliseconds left in this invocation. */
+  remainingMs: () => number;
+  /** Stop starting check-ins when less than this is left (a check-in's worst case). */
+  reserveMs: number;
+  /** A terminal checked in less than this ago is skipped. */
+  minIntervalMs: number;
+  pageSize: number;
+}
+
+export interface FleetReport {
+  checked_in: number;
+  failed: number;
+  unconfirmed: number;
+  parked: number;
+  skipped: number;
+  /** Set when the run stopped early: resume from here. */
+  cursor?: string;
+}
+
+export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): Promise<FleetReport> {
+  const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0 };
+  let cursor = options.cursor;
+  for (;;) {
+    const page = await deps.registry.listFleet(options.pageSize, cursor);
+    const due = page.terminals.filter((terminal) => isDue(terminal, deps.now(), options.minIntervalMs));
+    report.skipped += page.terminals.length - due.length;
+    const finished = await runPage(deps, options, due, report);
+    if (!finished) {
+      // Resume at this page's start: the terminals it did finish are skipped as recent.
+      report.cursor = cursor ?? '';
+      break;
+    }
+    if (page.cursor === undefined) break;
+    cursor = page.cursor;
+  }
+  deps.telemetry.count('FleetCheckedIn', report.checked_in);
+  deps.telemetry.count('FleetCheckinFailed', report.failed + report.unconfirmed);
+  deps.telemetry.count('FleetParked', report.parked);
+  deps.telemetry.info('fleet check-in finished', { ...report });
+  return report;
+}
+
+function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
+  if (terminal.status === 'parked') return false;
+  if (terminal.status === 'checkin_unconfirmed' || terminal.checked_in_at === undefined) return true;
+  return nowMs - Date.parse(terminal.checked_in_at) >= minIntervalMs;
+}
+
+async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Terminal[], report: FleetReport): Promise<boolean> {
+  let next = 0;
+  let outOfTime = false;
+  const worker = async () => {
+    while (next < terminals.length) {
+      if (options.remainingMs() < options.reserveMs) {
+        outOfTime = true;
+        return;
+      }
+      const terminal = terminals[next++] as Terminal;
+      await options.pacer.take();
+      tally(report, await checkInSafely(deps, terminal.terminal_sn));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, terminals.length) }, worker));
+  return !outOfTime;
+}
+
+async function checkInSafely(deps: TerminalDeps, terminalSn: string): Promise<CheckinResult> {
+  try {
+    return await checkInTerminal(deps, terminalSn);
+  } catch (error) {
+    // One terminal's failure (e.g. the key store throttling) must not stop the fleet.
+    deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, message: (error as Error).message });
+    return { kind: 'failed', terminal_sn: terminalSn, reason: (error as Error).name };
+  }
+}
+
+function tally(report: FleetReport, result: CheckinResult): void {
+  switch (result.kind) {
+    case 'checked_in':
+      report.checked_in += 1;
+      return;
+    case 'unconfirmed':
+      report.unconfirmed += 1;
+      return;
+    case 'parked_now':
+      report.parked += 1;
+      return;
+    case 'busy':
+    case 'parked':
+      report.skipped += 1;
+      return;
+    case 'failed':
+    case 'not_found':
+      report.failed += 1;
+  }
+}
