@@ -10,20 +10,18 @@ import { appContext } from '../lib/api/context.js';
 import { logger, metrics } from '../lib/api/observability.js';
 import { reconcileDue, type ReconcileReport } from '../lib/payments/reconcile.js';
 
-// Leave room for the slowest step (a provider call at its timeout) before the Lambda stops.
-const RESERVE_MS = 15_000;
-
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
-  const deps = appContext().paymentDeps;
+  const { config, paymentDeps: deps } = appContext();
+  const reserveMs = config.RECONCILE_RESERVE_MS;
   const total: ReconcileReport = { processed: 0, errors: 0 };
-  while (context.getRemainingTimeInMillis() > RESERVE_MS) {
+  while (context.getRemainingTimeInMillis() > reserveMs) {
     const pass = await reconcileDue(deps, { limit: 50, concurrency: 8 });
     total.processed += pass.processed;
     total.errors += pass.errors;
     if (pass.processed + pass.errors > 0) continue;
     const oldest = await deps.ledger.oldestDue();
     const wait = oldest === undefined ? Infinity : oldest - deps.now();
-    if (wait > context.getRemainingTimeInMillis() - RESERVE_MS) break;
+    if (wait > context.getRemainingTimeInMillis() - reserveMs) break;
     await deps.sleep(Math.max(wait, 100));
   }
   const oldest = await deps.ledger.oldestDue();

@@ -32,6 +32,8 @@ const configSchema = z.object({
   PRECREATE_FAST_MS: positiveInt.default(30_000),
   PRECREATE_DEADLINE_MS: positiveInt.default(130_000),
   MAX_ATTEMPTS: positiveInt.default(5),
+  /** Time the reconcile job leaves itself for its slowest step before its Lambda timeout. */
+  RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -72,8 +72,9 @@ export function reversalVerdict(outcome: CancelOutcome, action: 'cancel' | 'revo
       // Nothing was created at the provider: nothing was charged.
       return { kind: 'not_paid', reason: 'UPAY_ORDER_NOT_EXISTS' };
     case 'rejected':
-      // Already cancelled or in a state that cannot be cancelled: a query tells which.
-      if (outcome.error_code === 'UPAY_CANCEL_ORDER_NOOP' || outcome.error_code === 'UPAY_CANCEL_INVALID_ORDER_STATE') {
+      // FAIL leaves the order unchanged. For a cancel, "already cancelled" or "cannot be
+      // cancelled" is settled by a query; a refused revoke simply did not happen.
+      if (action === 'cancel' && (outcome.error_code === 'UPAY_CANCEL_ORDER_NOOP' || outcome.error_code === 'UPAY_CANCEL_INVALID_ORDER_STATE')) {
         return { kind: 'open', reason: `${action}: ${outcome.error_code}` };
       }
       return { kind: 'refused', reason: outcome.error_code ?? `${action} refused` };

@@ -1,0 +1,25 @@
+// Every Lambda handler, by function name, for the local stack to call in-process.
+import type { Context } from 'aws-lambda';
+import type { FunctionName } from '../lib/api/routes.js';
+import type { HttpHandler } from './api-server.js';
+import { handler as activate } from '../functions/activate.js';
+import { handler as terminal } from '../functions/terminal.js';
+import { handler as checkin } from '../functions/checkin.js';
+import { handler as pay } from '../functions/pay.js';
+import { handler as precreate } from '../functions/precreate.js';
+import { handler as query } from '../functions/query.js';
+import { handler as refund } from '../functions/refund.js';
+import { handler as revoke } from '../functions/revoke.js';
+import { handler as cancel } from '../functions/cancel.js';
+import { handler as notify } from '../functions/notify.js';
+import { handler as reconcile } from '../functions/reconcile.js';
+import { handler as checkinFleet } from '../functions/checkin-fleet.js';
+
+export type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export const HTTP_HANDLERS: Record<FunctionName, HttpHandler> = { activate, terminal, checkin, pay, precreate, query, refund, revoke, cancel, notify };
+
+export const SCHEDULED_HANDLERS: { reconcile: ScheduledHandler; 'checkin-fleet': ScheduledHandler } = {
+  reconcile: reconcile as ScheduledHandler,
+  'checkin-fleet': checkinFleet as ScheduledHandler,
+};
