@@ -61,7 +61,7 @@ async function activateClaimed(deps: TerminalDeps, request: ActivationRequest): 
 
   const now = new Date(deps.now()).toISOString();
   try {
-    await withRetries(KEY_WRITE_RETRY, () => keys.create({ terminal_sn: outcome.terminal_sn, terminal_key: outcome.terminal_key, device_id: request.device_id }));
+    await withRetries(deps.keyWriteRetry ?? KEY_WRITE_RETRY, () => keys.create({ terminal_sn: outcome.terminal_sn, terminal_key: outcome.terminal_key, device_id: request.device_id }));
   } catch (error) {
     telemetry.error('activated terminal key could not be stored', { terminal_sn: outcome.terminal_sn, error: (error as Error).name });
     telemetry.count('TerminalKeyLost');

@@ -80,7 +80,7 @@ async function checkInLeased(deps: TerminalDeps, terminal: Terminal): Promise<Le
     return failure.applied === 'no' ? { kind: 'failed', reason: failure.reason } : { kind: 'lost', reason: `reply lost: ${failure.reason}` };
   }
   try {
-    await withRetries(KEY_WRITE_RETRY, () =>
+    await withRetries(deps.keyWriteRetry ?? KEY_WRITE_RETRY, () =>
       deps.keys.rotate({ terminal_sn: terminal.terminal_sn, terminal_key: outcome.terminal_key, device_id: terminal.device_id }),
     );
   } catch (error) {

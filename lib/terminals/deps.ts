@@ -12,6 +12,8 @@ export interface TerminalDeps {
   now: () => number;
   /** Provider call timeout for activate and check-in. */
   providerTimeoutMs?: number;
+  /** How a freshly issued key's write is retried (default KEY_WRITE_RETRY). */
+  keyWriteRetry?: RetryPolicy;
 }
 
 /** Bounded retries for writing a key the provider has just issued: losing it bricks the terminal. */

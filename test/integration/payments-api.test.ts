@@ -48,9 +48,9 @@ const pay = (body: Record<string, unknown>, token = stack.tokens.cashier) =>
 const getOrder = (orderId: string, token = stack.tokens.cashier) => call<OrderBody>(stack, 'GET', `/v1/orders/${orderId}`, { token });
 const refund = (orderId: string, body: Record<string, unknown>) =>
   call<OrderBody>(stack, 'POST', `/v1/orders/${orderId}/refunds`, { token: stack.tokens.cashier, body: { operator: 'ann', ...body } });
-const books = async () => ((await sandboxControl(stack, 'GET', 'orders')) as { orders: Book[] }).orders;
+const books = async () => ((await sandboxControl(stack.sandbox.url, 'GET', 'orders')) as { orders: Book[] }).orders;
 const bookOf = async (sn: string) => (await books()).filter((order) => order.client_sn === sn);
-const providerCalls = async (path: string) => ((await sandboxControl(stack, 'GET', 'stats')) as { by_path: Record<string, number> }).by_path[path] ?? 0;
+const providerCalls = async (path: string) => ((await sandboxControl(stack.sandbox.url, 'GET', 'stats')) as { by_path: Record<string, number> }).by_path[path] ?? 0;
 
 /** Runs reconcile passes until the order is no longer CREATED (bounded). */
 async function settleByReconcile(orderId: string): Promise<OrderBody> {
@@ -95,7 +95,7 @@ describe('pay', () => {
 
   it('finds and settles a payment whose reply was lost after the provider charged, without charging twice', async () => {
     const sn = clientSn('dropped');
-    await sandboxControl(stack, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/pay', count: 1 });
+    await sandboxControl(stack.sandbox.url, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/pay', count: 1 });
     const before = await providerCalls('/upay/v2/pay');
     const answer = await pay({ client_sn: sn });
     expect(answer.body.order_status).toBe('PAID');
@@ -166,7 +166,7 @@ describe('refunds', () => {
 
   it('refunds once when the refund reply is lost after the provider applied it', async () => {
     const paid = (await pay({ client_sn: clientSn('refund-drop') })).body;
-    await sandboxControl(stack, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/refund', count: 1 });
+    await sandboxControl(stack.sandbox.url, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/refund', count: 1 });
     const answer = await refund(paid.order_id, { refund_request_no: 'lost', refund_amount: 400 });
     const settled = answer.body.refunds[0]?.status === 'REFUND_SUCCESS' ? answer.body : await settleByReconcile(paid.order_id);
     expect(settled).toMatchObject({ net_amount: 600, refunded_amount: 400 });
@@ -219,13 +219,13 @@ describe('revoke and cancel', () => {
 
   it('refuses to revoke on the next day, and leaves the order paid', async () => {
     const paid = (await pay({ client_sn: clientSn('revoke-late') })).body;
-    await sandboxControl(stack, 'POST', 'clock', { advance_ms: 24 * 3_600_000 });
+    await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: 24 * 3_600_000 });
     try {
       const answer = await revoke(paid.order_id);
       expect(answer.status).toBe(409);
       expect((await getOrder(paid.order_id)).body).toMatchObject({ order_status: 'PAID', net_amount: 1000 });
     } finally {
-      await sandboxControl(stack, 'POST', 'clock', { advance_ms: -24 * 3_600_000 });
+      await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: -24 * 3_600_000 });
     }
   });
 
@@ -249,12 +249,12 @@ describe('precreate and notify', () => {
     expect(answer.body.qr_code).toBeTruthy();
     expect(answer.body.qr_svg).toContain('<svg');
     expect(answer.body.qr_png).toMatch(/^data:image\/png;base64,/);
-    await sandboxControl(stack, 'POST', 'qr/pay', { client_sn: answer.body.client_sn });
+    await sandboxControl(stack.sandbox.url, 'POST', 'qr/pay', { client_sn: answer.body.client_sn });
     // No GET and no reconcile here: only the callback can have settled it.
     const deadline = Date.now() + 5_000;
     let status = 'CREATED';
     while (status === 'CREATED' && Date.now() < deadline) {
-      const notes = (await sandboxControl(stack, 'GET', 'notifications')) as { notifications: { sn?: string; answer?: string }[] };
+      const notes = (await sandboxControl(stack.sandbox.url, 'GET', 'notifications')) as { notifications: { sn?: string; answer?: string }[] };
       if (notes.notifications.some((n) => n.sn === answer.body.sn && n.answer === 'success')) status = 'NOTIFIED';
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -265,12 +265,12 @@ describe('precreate and notify', () => {
 
   it('ends PAY_CANCELED when the customer never pays and the provider expires the QR', async () => {
     const answer = await precreate({ client_sn: clientSn('qr-expire') });
-    await sandboxControl(stack, 'POST', 'clock', { advance_ms: 101_000 });
+    await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: 101_000 });
     try {
       const settled = await settleByReconcile(answer.body.order_id);
       expect(settled.order_status).toBe('PAY_CANCELED');
     } finally {
-      await sandboxControl(stack, 'POST', 'clock', { advance_ms: -101_000 });
+      await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: -101_000 });
     }
   });
 

@@ -57,8 +57,8 @@ export async function activate(stack: LocalStack, deviceId = `till-${randomUUID(
   return answer.body.terminal_sn;
 }
 
-export async function sandboxControl(stack: LocalStack, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${stack.sandbox.url}/_sandbox/${path}`, {
+export async function sandboxControl(sandboxUrl: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
