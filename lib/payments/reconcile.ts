@@ -29,7 +29,7 @@ export async function reconcileDue(deps: PaymentDeps, options: { limit: number; 
       } catch (error) {
         // One broken item must not starve the rest; it stays due and is tried again.
         report.errors += 1;
-        deps.telemetry.error('reconcile step failed', { order_id: item.order_id, error: (error as Error).name, message: (error as Error).message });
+        deps.telemetry.error('reconcile step failed', { order_id: item.order_id, error: (error as Error).name, detail: (error as Error).message });
       }
     }
   };

@@ -82,7 +82,7 @@ async function checkInSafely(deps: TerminalDeps, terminalSn: string): Promise<Ch
     return await checkInTerminal(deps, terminalSn);
   } catch (error) {
     // One terminal's failure (e.g. the key store throttling) must not stop the fleet.
-    deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, message: (error as Error).message });
+    deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, detail: (error as Error).message });
     return { kind: 'failed', terminal_sn: terminalSn, reason: (error as Error).name };
   }
 }
