@@ -15,7 +15,7 @@ export interface ApiServerOptions {
   issuer: LocalIssuer;
   handlers: Partial<Record<RouteEntry['function'], HttpHandler>>;
   /** Extra routes served as-is (e.g. `/openapi.json`). */
-  extras?: Record<string, (request: IncomingMessage) => { status: number; type: string; body: string }>;
+  extras?: Record<string, () => { status: number; type: string; body: string }>;
   timeoutMs?: number;
 }
 
@@ -104,7 +104,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const method = request.method ?? 'GET';
     const extra = options.extras?.[`${method} ${url.pathname}`];
     if (extra) {
-      const answer = extra(request);
+      const answer = extra();
       return send(response, answer.status, answer.body, { 'content-type': answer.type });
     }
     const found = match(method, url.pathname);

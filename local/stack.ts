@@ -9,6 +9,7 @@ import { createTable, freePort, startDynamoDbLocal, LOCAL_AWS, type DynamoDbLoca
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
+import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
 
 export interface LocalStackOptions {
@@ -102,7 +103,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fleetHandler = SCHEDULED_HANDLERS['checkin-fleet'];
 
     const issuer = await localIssuer(join(dir, 'jwt-key.json'));
-    const server: ApiServer = await startApiServer({ port: apiPort, issuer, handlers: HTTP_HANDLERS });
+    const server: ApiServer = await startApiServer({
+      port: apiPort,
+      issuer,
+      handlers: HTTP_HANDLERS,
+      extras: { 'GET /openapi.json': () => ({ status: 200, type: 'application/json', body: JSON.stringify(openApiDocument()) }) },
+    });
     cleanups.push(() => server.close());
 
     const storeId = options.storeId ?? 'demo-store';
