@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
+import { UpayRequestError } from '../upay/index.js';
 import { callerOf, requireRole, type Caller, type Role } from './auth.js';
 import { logger, metrics } from './observability.js';
 import { firstIssue } from './validation.js';
@@ -62,6 +63,8 @@ function parse<S extends z.ZodType | undefined>(schema: S | undefined, value: un
 
 export function errorResult(error: unknown): HttpResult {
   if (error instanceof ApiError) return json(error.status, error.toBody());
+  // The provider's own limits, checked before anything is recorded or sent.
+  if (error instanceof UpayRequestError) return json(400, new ApiError('VALIDATION_FAILED', `${error.field} ${error.reason}`, error.field).toBody());
   // Our adapters keep key material out of every error (invariant 5), so the error is logged
   // for operators; the caller gets a generic answer that echoes nothing.
   logger.error('unhandled error', { error: (error as Error)?.name ?? 'unknown', detail: (error as Error)?.message });

@@ -3,7 +3,7 @@
 // limit allows; an order still open is left to reconcile, which polls until the deadline
 // and then cancels. The order and its next step are stored before the provider is called,
 // so no order is left in limbo if this Lambda dies anywhere (invariant 1).
-import type { PayRequest } from '../upay/index.js';
+import { checkRequest, type PayRequest } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
 import type { Order } from './model.js';
 import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
@@ -15,6 +15,7 @@ export const isOpen = (order: Order) => order.order_status === 'CREATED' && orde
 export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Promise<OpenResult> {
   const started = deps.now();
   const { timing } = deps;
+  checkRequest.pay(input.terminal_sn, input.request);
   const order = newOrder('pay', input, started, { dueInMs: timing.inRequestMs + timing.pollIntervalMs, deadlineInMs: timing.payDeadlineMs });
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;

@@ -2,7 +2,7 @@
 // the customer pays, the provider expires it (PAY_CANCELED) or we cancel it. Reconcile
 // polls it on the provider's schedule (2 s for the first 30 s, then the normal interval);
 // a notify callback only makes us look sooner.
-import type { PrecreateRequest } from '../upay/index.js';
+import { checkRequest, type PrecreateRequest } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
 import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
 import { precreateVerdict } from './outcomes.js';
@@ -11,6 +11,7 @@ import { applyChanges, settle } from './settle.js';
 export async function precreate(deps: PaymentDeps, input: OrderInput<PrecreateRequest>): Promise<OpenResult> {
   const started = deps.now();
   const { timing } = deps;
+  checkRequest.precreate(input.terminal_sn, input.request);
   const order = newOrder('precreate', input, started, { dueInMs: timing.providerTimeoutMs + timing.precreateFastPollMs, deadlineInMs: timing.precreateDeadlineMs });
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;

@@ -3,7 +3,7 @@
 // called, so concurrent refunds can never pass the paid amount (invariant 3). An unknown
 // outcome runs the provider's exception flow: query, and if the order does not show this
 // refund, send it again with the same refund_request_no; REFUND_ERROR calls a person.
-import type { RefundOutcome } from '../upay/index.js';
+import { checkRequest, type RefundOutcome } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
 import { isRefundable, type Order, type OrderWithRefunds, type Refund } from './model.js';
 import { callProvider, rawOf } from './open-order.js';
@@ -32,6 +32,7 @@ export async function refund(deps: PaymentDeps, input: RefundInput): Promise<Ref
   const refused = localRefusal(found.order, input.refund_amount);
   if (refused) return refused;
 
+  checkRequest.refund(found.order.terminal_sn, refundRequest(found.order, input));
   const now = deps.now();
   const fresh: Refund = {
     order_id: found.order.order_id,
@@ -76,14 +77,15 @@ async function reread(deps: PaymentDeps, input: RefundInput): Promise<RefundResu
   return { kind: 'done', found, refund };
 }
 
+const refundRequest = (order: Order, refund: Pick<Refund, 'refund_request_no' | 'refund_amount' | 'operator'>) => ({
+  client_sn: order.client_sn,
+  refund_request_no: refund.refund_request_no,
+  refund_amount: refund.refund_amount,
+  operator: refund.operator,
+});
+
 function sendRefund(deps: PaymentDeps, order: Order, refund: Refund) {
-  return callProvider(deps, order.terminal_sn, (terminal) =>
-    deps.upay.refund(
-      terminal,
-      { client_sn: order.client_sn, refund_request_no: refund.refund_request_no, refund_amount: refund.refund_amount, operator: refund.operator },
-      { timeoutMs: deps.timing.providerTimeoutMs },
-    ),
-  );
+  return callProvider(deps, order.terminal_sn, (terminal) => deps.upay.refund(terminal, refundRequest(order, refund), { timeoutMs: deps.timing.providerTimeoutMs }));
 }
 
 /** Settles a refund from a refund reply; false when the outcome is still unknown. */

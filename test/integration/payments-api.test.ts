@@ -308,6 +308,7 @@ describe('bad input', () => {
     ['extended with 25 keys', { extended: Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, 'v'])) }, 'extended'],
     ['an unknown field', { amount: 1 }, ''],
     ['a missing barcode', { dynamic_id: undefined }, 'dynamic_id'],
+    ['a subject that is not well-formed Unicode', { subject: 'tea \uD800' }, 'subject'],
   ];
 
   it.each(cases)('refuses %s with a 4xx naming the field, storing and sending nothing', async (_label, change, field) => {
