@@ -3,6 +3,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { KeyObject } from 'node:crypto';
 import { appContext } from '../lib/api/context.js';
@@ -24,6 +25,7 @@ async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
     const result = await handleNotify(paymentDeps, raw, event.headers?.authorization, key);
     if (result.kind === 'rejected') {
       logger.warn('callback rejected', { reason: result.reason });
+      metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
       return json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody());
     }
     return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };

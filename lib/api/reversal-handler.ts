@@ -12,6 +12,7 @@ export function reversalHandler(action: ReversalAction) {
     const result = await reverse(appContext().paymentDeps, { order_id: path.order_id }, caller.store_id, action);
     if (result.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such order');
     if (result.kind === 'refused') throw new ApiError(action === 'revoke' ? 'NOT_REVOCABLE' : 'NOT_CANCELABLE', result.message);
+    if (result.kind === 'unavailable') throw new ApiError('PROVIDER_UNAVAILABLE', result.message);
     return json(isFinal(result.found.order) || result.found.order.attention ? 200 : 202, orderView(result.found));
   });
 }

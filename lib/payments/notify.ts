@@ -39,6 +39,7 @@ export async function handleNotify(deps: PaymentDeps, rawBody: string, authoriza
   if (!found || found.order.terminal_sn !== signer.terminal_sn) {
     // Verified but not ours to settle: acknowledge so the provider stops retrying.
     deps.telemetry.warn('verified callback for an unknown order', { terminal_sn: signer.terminal_sn });
+    deps.telemetry.count('NotifyIgnored');
     return { kind: 'accepted' };
   }
   await refreshOrder(deps, found);

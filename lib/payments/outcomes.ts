@@ -58,7 +58,12 @@ export function queryVerdict(outcome: QueryOutcome): Verdict {
  * A cancel or revoke reply. `retry` means the outcome is unknown but asking again is safe
  * (a second cancel of a cancelled order is a no-op at the provider).
  */
-export type ReversalVerdict = Verdict | { kind: 'retry'; reason: string } | { kind: 'refused'; reason: string };
+export type ReversalVerdict =
+  | Verdict
+  | { kind: 'retry'; reason: string }
+  | { kind: 'refused'; reason: string }
+  /** The request was refused before any action (a 400/500 envelope, nothing sent). */
+  | { kind: 'not_applied'; reason: string };
 
 export function reversalVerdict(outcome: CancelOutcome, action: 'cancel' | 'revoke'): ReversalVerdict {
   switch (outcome.kind) {
@@ -79,6 +84,8 @@ export function reversalVerdict(outcome: CancelOutcome, action: 'cancel' | 'revo
       }
       return { kind: 'refused', reason: outcome.error_code ?? `${action} refused` };
     case 'transport':
-      return { kind: 'retry', reason: `${action}: ${outcome.failure.kind}` };
+      return failureCertainty(outcome.failure) === 'not_applied'
+        ? { kind: 'not_applied', reason: `${action}: ${outcome.failure.kind}` }
+        : { kind: 'retry', reason: `${action}: ${outcome.failure.kind}` };
   }
 }

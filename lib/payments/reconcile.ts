@@ -99,6 +99,7 @@ async function cancelStep(deps: PaymentDeps, order: Order, work: Work): Promise<
   switch (verdict.kind) {
     case 'open':
     case 'retry':
+    case 'not_applied':
       if (attempts >= deps.timing.maxAttempts) {
         await applyChanges(deps, order, () => attentionChanges(`${verdict.reason}: not confirmed after ${attempts} attempts`, deps.now()));
       } else {

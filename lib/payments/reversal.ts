@@ -12,7 +12,12 @@ import { attentionChanges } from './verdict.js';
 
 export type ReversalAction = 'revoke' | 'cancel';
 
-export type ReversalResult = { kind: 'done'; found: OrderWithRefunds } | { kind: 'not_found' } | { kind: 'refused'; message: string };
+export type ReversalResult =
+  | { kind: 'done'; found: OrderWithRefunds }
+  | { kind: 'not_found' }
+  | { kind: 'refused'; message: string }
+  /** The provider refused the request before acting: nothing changed, try again later. */
+  | { kind: 'unavailable'; message: string };
 
 /** The provider's business day. */
 const shanghaiDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -51,9 +56,17 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
   const verdict = reversalVerdict(outcome, action);
   deps.telemetry.count(`${action === 'revoke' ? 'Revoke' : 'Cancel'}_${outcome.kind}`);
   let order = marked;
-  if (verdict.kind === 'refused') {
-    await applyChanges(deps, marked, (current) => (current.work ? { reversal: null, work: null, attention: current.attention ?? null } : undefined));
-    return { kind: 'refused', message: `the provider refused: ${verdict.reason}` };
+  if (verdict.kind === 'refused' || verdict.kind === 'not_applied') {
+    // Nothing happened at the provider: take the mark off so refunds may go on.
+    await applyChanges(deps, marked, (current) => {
+      if (!current.work) return undefined;
+      // An open payment goes back to being polled, so it still reaches a final state.
+      if (current.order_status === 'CREATED') return { work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } };
+      return { reversal: null, work: null, attention: current.attention ?? null };
+    });
+    return verdict.kind === 'refused'
+      ? { kind: 'refused', message: `the provider refused: ${verdict.reason}` }
+      : { kind: 'unavailable', message: `nothing changed (${verdict.reason}); try again` };
   }
   if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now()));
   else if (verdict.kind !== 'retry' && verdict.kind !== 'open') order = await settle(deps, marked, verdict, rawOf(outcome));

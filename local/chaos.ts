@@ -1,0 +1,254 @@
+// The chaos run: random operations through the local HTTP API while the sandbox injects
+// faults, then reconcile settles everything and our ledger is compared with the sandbox's
+// books, order by order, to the cent. The operation sequence and the faults come from the
+// seed; what the network does with them is the point of the exercise.
+import type { LocalStack } from './stack.js';
+
+export interface ChaosOptions {
+  ops: number;
+  faultRate: number;
+  seed: number;
+  terminals?: number;
+  /** Operations in flight at once. */
+  parallel?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  operations: Record<string, number>;
+  faults: Record<string, number>;
+  orders: number;
+  open: number;
+  needsAttention: Record<string, number>;
+  discrepancies: string[];
+}
+
+/** The provider timings for a chaos run: short, so an unknown outcome is settled in seconds. */
+export const CHAOS_TIMINGS = {
+  PROVIDER_TIMEOUT_MS: '400',
+  POLL_INTERVAL_MS: '100',
+  PAY_IN_REQUEST_MS: '500',
+  PAY_DEADLINE_MS: '1500',
+  PRECREATE_FAST_POLL_MS: '100',
+  PRECREATE_FAST_MS: '300',
+  PRECREATE_DEADLINE_MS: '2500',
+  MAX_ATTEMPTS: '8',
+};
+
+const FAULT_KINDS = ['delay', 'http_500', 'maintenance', 'malformed', 'close', 'drop_reply', 'bad_gateway'] as const;
+const PROVIDER_PATHS = ['/upay/v2/pay', '/upay/v2/precreate', '/upay/v2/query', '/upay/v2/refund', '/upay/v2/revoke', '/upay/v2/cancel'];
+
+// The barcode suffixes of local/sandbox/README.md, weighted like a busy day with bad luck.
+const PAY_SCENARIOS: [string, number][] = [
+  ['0000', 55], ['9102', 6], ['9105', 4], ['9203', 4], ['9300', 4], ['9301', 2], ['9302', 2],
+  ['9401', 3], ['9406', 2], ['9500', 2], ['9501', 2], ['9601', 3], ['9602', 3], ['9603', 3], ['9701', 2], ['9702', 3],
+];
+
+/** Reasons the provider's own rules leave a person to decide (protocol §5–§6). */
+const PROVIDER_UNKNOWN = /PAY_FAIL_ERROR|PAY_FAIL_IN_PROGRESS|PAY_ERROR|CANCEL_ERROR|CANCEL_ABORT_ERROR|REFUND_ERROR|revoke not confirmed/;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+interface Order {
+  order_id: string;
+  client_sn: string;
+  order_status: string;
+  total_amount: number;
+  net_amount: number;
+  refunded_amount: number;
+  attention: string | null;
+  reversal?: string;
+  refunds: { refund_request_no: string; refund_amount: number; status: string; attention: string | null }[];
+}
+
+interface BookEntry {
+  client_sn: string;
+  order_status: string;
+  net_amount: number;
+  refunded_amount: number;
+  pending_refund_amount: number;
+}
+
+export async function runChaos(stack: LocalStack, options: ChaosOptions): Promise<ChaosReport> {
+  const random = mulberry32(options.seed);
+  const log = options.log ?? (() => undefined);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const weighted = (table: [string, number][]): string => {
+    let roll = random() * table.reduce((sum, [, w]) => sum + w, 0);
+    for (const [value, weight] of table) if ((roll -= weight) < 0) return value;
+    return table[0]?.[0] ?? '0000';
+  };
+  const report: ChaosReport = { operations: {}, faults: {}, orders: 0, open: 0, needsAttention: {}, discrepancies: [] };
+  const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+  const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Order & { error?: { code: string } } };
+  };
+  const control = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const response = await fetch(`${stack.sandbox.url}/_sandbox/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return response.json() as Promise<unknown>;
+  };
+
+  // Terminals: one activation code with enough uses.
+  const { code } = (await control('POST', 'activation-codes', { uses: options.terminals ?? 3, store_id: stack.storeId })) as { code: string };
+  const terminals: string[] = [];
+  for (let i = 0; i < (options.terminals ?? 3); i += 1) {
+    const answer = await api('POST', '/v1/terminals', stack.tokens.admin, { activation_code: code, device_id: `chaos-${options.seed}-${i}` });
+    terminals.push((answer.body as unknown as { terminal_sn: string }).terminal_sn);
+  }
+
+  const created: { client_sn: string; body: Record<string, unknown>; kind: 'pay' | 'precreate' }[] = [];
+  const orderIds = new Map<string, string>();
+  let sequence = 0;
+  const nextSn = () => `chaos-${options.seed}-${(sequence += 1)}`;
+  const barcode = (suffix: string) => `28${String(Math.floor(random() * 1e12)).padStart(12, '0')}${suffix}`;
+
+  async function maybeFault(terminalSn: string): Promise<void> {
+    if (random() >= options.faultRate) return;
+    const kind = pick(FAULT_KINDS);
+    bump(report.faults, kind);
+    await control('POST', 'faults', { kind, terminal_sn: terminalSn, path: pick(PROVIDER_PATHS), count: 1, ...(kind === 'delay' ? { delay_ms: 700 } : {}) });
+  }
+
+  // Each operation is decided entirely from the seed before it runs.
+  function plan(): () => Promise<void> {
+    const roll = random();
+    const terminal = pick(terminals);
+    const known = created.length > 0 ? pick(created) : undefined;
+    if (roll < 0.4 || !known) {
+      const client_sn = nextSn();
+      const body = { terminal_sn: terminal, client_sn, total_amount: 100 + Math.floor(random() * 9_900), dynamic_id: barcode(weighted(PAY_SCENARIOS)), subject: 'chaos', operator: 'bot' };
+      created.push({ client_sn, body, kind: 'pay' });
+      return async () => {
+        bump(report.operations, 'pay');
+        const answer = await api('POST', '/v1/payments', stack.tokens.cashier, body);
+        if (answer.body.order_id) orderIds.set(client_sn, answer.body.order_id);
+      };
+    }
+    if (roll < 0.52) {
+      const client_sn = nextSn();
+      const body = { terminal_sn: terminal, client_sn, total_amount: 100 + Math.floor(random() * 9_900), payway: pick(['1', '3', '17']), subject: 'chaos qr', operator: 'bot' };
+      const customerPays = random() < 0.7;
+      created.push({ client_sn, body, kind: 'precreate' });
+      return async () => {
+        bump(report.operations, customerPays ? 'precreate_paid' : 'precreate_abandoned');
+        const answer = await api('POST', '/v1/precreates', stack.tokens.cashier, body);
+        if (answer.body.order_id) orderIds.set(client_sn, answer.body.order_id);
+        if (customerPays) await control('POST', 'qr/pay', { client_sn });
+      };
+    }
+    if (roll < 0.77) {
+      const amount = 1 + Math.floor(random() * 4_000);
+      const refundNo = `r${Math.floor(random() * 1e9)}`;
+      const concurrent = random() < 0.15 ? 3 : 1;
+      return async () => {
+        const orderId = orderIds.get(known.client_sn);
+        if (!orderId) return;
+        bump(report.operations, concurrent > 1 ? 'refund_concurrent_repeat' : 'refund');
+        await Promise.all(Array.from({ length: concurrent }, () => api('POST', `/v1/orders/${orderId}/refunds`, stack.tokens.cashier, { refund_request_no: refundNo, refund_amount: amount, operator: 'bot' })));
+      };
+    }
+    if (roll < 0.85) {
+      const concurrent = random() < 0.3 ? 3 : 1;
+      return async () => {
+        bump(report.operations, concurrent > 1 ? 'duplicate_concurrent' : 'duplicate');
+        const path = known.kind === 'pay' ? '/v1/payments' : '/v1/precreates';
+        await Promise.all(Array.from({ length: concurrent }, () => api('POST', path, stack.tokens.cashier, known.body)));
+      };
+    }
+    const action = random() < 0.5 ? 'revoke' : 'cancel';
+    return async () => {
+      const orderId = orderIds.get(known.client_sn);
+      if (!orderId) return;
+      bump(report.operations, action);
+      await api('POST', `/v1/orders/${orderId}/${action}`, stack.tokens.admin, {});
+    };
+  }
+
+  const parallel = options.parallel ?? 4;
+  for (let done = 0; done < options.ops; ) {
+    const batch: (() => Promise<void>)[] = [];
+    for (let i = 0; i < parallel && done < options.ops; i += 1, done += 1) {
+      await maybeFault(pick(terminals));
+      batch.push(plan());
+    }
+    await Promise.all(batch.map((run) => run().catch((error: unknown) => log(`operation failed: ${(error as Error).message}`))));
+    if (done % 200 < parallel) log(`${done}/${options.ops} operations`);
+  }
+
+  // Settle: no more faults; let the provider's QR expiry pass; reconcile until nothing is due.
+  await control('DELETE', 'faults');
+  await control('POST', 'clock', { advance_ms: 101_000 });
+  const deadline = Date.now() + 120_000;
+  let orders: Order[] = [];
+  for (;;) {
+    await stack.reconcile(1_000);
+    orders = await Promise.all(created.map(async ({ client_sn }) => (await api('GET', `/v1/orders?client_sn=${encodeURIComponent(client_sn)}`, stack.tokens.cashier)).body));
+    const open = orders.filter((o) => o.order_id && isOpen(o));
+    if (open.length === 0 || Date.now() > deadline) {
+      report.open = open.length;
+      break;
+    }
+  }
+
+  const books = new Map(((await control('GET', 'orders')) as { orders: BookEntry[] }).orders.map((entry) => [entry.client_sn, entry]));
+  for (const order of orders) {
+    if (!order.order_id) continue; // never recorded: refused before anything was stored
+    report.orders += 1;
+    const reasons = [order.attention, ...order.refunds.map((r) => r.attention)].filter((r): r is string => r !== null);
+    for (const reason of reasons) bump(report.needsAttention, reason.replace(/ \d+/g, ' N'));
+    if (reasons.some((reason) => !PROVIDER_UNKNOWN.test(reason))) report.discrepancies.push(`${order.client_sn}: needs attention without a provider reason: ${reasons.join('; ')}`);
+    if (isOpen(order)) report.discrepancies.push(`${order.client_sn}: still open (${order.order_status})`);
+    if (reasons.length > 0) continue; // a person decides these; their amounts are not ours to claim
+    const book = books.get(order.client_sn);
+    books.delete(order.client_sn);
+    if (!book) {
+      if (order.order_status !== 'PAY_CANCELED' || order.net_amount !== 0) report.discrepancies.push(`${order.client_sn}: ${order.order_status} here, unknown to the provider`);
+      continue;
+    }
+    const ours = { order_status: order.order_status, net_amount: order.net_amount, refunded_amount: order.refunded_amount };
+    const theirs = { order_status: book.order_status, net_amount: book.net_amount, refunded_amount: book.refunded_amount };
+    if (JSON.stringify(ours) !== JSON.stringify(theirs)) report.discrepancies.push(`${order.client_sn}: ours ${JSON.stringify(ours)} provider ${JSON.stringify(theirs)}`);
+  }
+  for (const [clientSn, book] of books) {
+    if (clientSn.startsWith(`chaos-${options.seed}-`) && !orders.some((o) => o.client_sn === clientSn)) {
+      report.discrepancies.push(`${clientSn}: ${book.order_status} at the provider, missing from our ledger`);
+    }
+  }
+  return report;
+}
+
+const isOpen = (order: Order) =>
+  order.attention === null && (order.order_status === 'CREATED' || order.reversal !== undefined || order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS'));
+
+export function summary(report: ChaosReport, options: ChaosOptions): string {
+  const lines = [
+    `chaos run: ops ${options.ops}, fault rate ${options.faultRate}, seed ${options.seed}`,
+    `operations: ${JSON.stringify(report.operations)}`,
+    `faults injected: ${JSON.stringify(report.faults)}`,
+    `orders compared: ${report.orders}`,
+    `open after settling: ${report.open}`,
+    `needs_attention by reason: ${JSON.stringify(report.needsAttention)}`,
+    ...report.discrepancies.slice(0, 50).map((line) => `  discrepancy ${line}`),
+    `discrepancies: ${report.discrepancies.length}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,25 @@
+// `npm run chaos -- --ops N --fault-rate R --seed S`: a chaos run on a fresh local stack.
+import { parseArgs } from 'node:util';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack } from '../local/stack.js';
+import { CHAOS_TIMINGS, runChaos, summary } from '../local/chaos.js';
+
+const { values } = parseArgs({
+  options: { ops: { type: 'string', default: '500' }, 'fault-rate': { type: 'string', default: '0.2' }, seed: { type: 'string', default: '1' }, parallel: { type: 'string', default: '4' } },
+});
+const options = { ops: Number(values.ops), faultRate: Number(values['fault-rate']), seed: Number(values.seed), parallel: Number(values.parallel), log: (line: string) => console.error(line) };
+
+const stack = await startLocalStack({ dir: mkdtempSync(join(tmpdir(), 'upay-chaos-')), env: CHAOS_TIMINGS });
+const started = Date.now();
+let exitCode = 1;
+try {
+  const report = await runChaos(stack, options);
+  console.log(summary(report, options));
+  console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  exitCode = report.discrepancies.length === 0 && report.open === 0 ? 0 : 1;
+} finally {
+  await stack.close();
+}
+process.exit(exitCode);
