@@ -198,16 +198,13 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   await control('DELETE', 'faults');
   await control('POST', 'clock', { advance_ms: 101_000 });
   const deadline = Date.now() + 120_000;
-  let orders: Order[] = [];
-  for (;;) {
+  const ledger = () => Promise.all(created.map(async ({ client_sn }) => (await api('GET', `/v1/orders?client_sn=${encodeURIComponent(client_sn)}`, stack.tokens.cashier)).body));
+  let orders: Order[];
+  do {
     await stack.reconcile(1_000);
-    orders = await Promise.all(created.map(async ({ client_sn }) => (await api('GET', `/v1/orders?client_sn=${encodeURIComponent(client_sn)}`, stack.tokens.cashier)).body));
-    const open = orders.filter((o) => o.order_id && isOpen(o));
-    if (open.length === 0 || Date.now() > deadline) {
-      report.open = open.length;
-      break;
-    }
-  }
+    orders = await ledger();
+    report.open = orders.filter((o) => o.order_id && isOpen(o)).length;
+  } while (report.open > 0 && Date.now() < deadline);
 
   const books = new Map(((await control('GET', 'orders')) as { orders: BookEntry[] }).orders.map((entry) => [entry.client_sn, entry]));
   for (const order of orders) {

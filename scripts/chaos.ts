@@ -13,13 +13,7 @@ const options = { ops: Number(values.ops), faultRate: Number(values['fault-rate'
 
 const stack = await startLocalStack({ dir: mkdtempSync(join(tmpdir(), 'upay-chaos-')), env: CHAOS_TIMINGS });
 const started = Date.now();
-let exitCode = 1;
-try {
-  const report = await runChaos(stack, options);
-  console.log(summary(report, options));
-  console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  exitCode = report.discrepancies.length === 0 && report.open === 0 ? 0 : 1;
-} finally {
-  await stack.close();
-}
-process.exit(exitCode);
+const report = await runChaos(stack, options).finally(() => stack.close());
+console.log(summary(report, options));
+console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(report.discrepancies.length === 0 && report.open === 0 ? 0 : 1);
