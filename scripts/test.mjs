@@ -3,7 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = {
+  ...process.env,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 mkdirSync('test-results', { recursive: true });
 
 let passed = 0;
@@ -39,6 +44,10 @@ function suite(name, config) {
 
 check('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 check('lint', 'npx', ['eslint', '--max-warnings', '0', '.']);
+// The CDK app synthesizes offline (bundling every function with local esbuild) and every
+// bundle stays within its size budget.
+check('cdk synth', 'npx', ['cdk', 'synth', '-q', '--no-validation']);
+check('bundle sizes', 'npx', ['tsx', 'scripts/bundle-sizes.ts']);
 suite('unit', 'vitest.unit.mts');
 suite('integration', 'vitest.integration.mts');
 

@@ -1,6 +1,6 @@
 // Everything a function needs from its environment, checked once at cold start. The CDK
 // stack and the local stack set the same variables, so code never asks where it runs.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 

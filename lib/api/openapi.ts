@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the very zod schemas that validate requests and
 // from the route table, so the contract cannot drift from the code (docs/openapi.json is
 // checked to be current by a test).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, routeKey } from './routes.js';
 import { ERROR_STATUS } from './errors.js';
 import { activationBody, terminalPath, terminalSchema } from './schemas/terminals.js';

@@ -1,7 +1,7 @@
 // Request and response schemas of the payment routes, in the provider's vocabulary with
 // amounts as integer cents. They validate requests and generate docs/openapi.json; the
 // provider client checks the same limits again at its boundary.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PAYWAYS, PRECREATE_SUB_PAYWAYS } from '../../upay/index.js';
 import { terminalSnSchema } from './terminals.js';
 

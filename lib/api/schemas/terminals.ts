@@ -1,6 +1,6 @@
 // Request and response schemas of the terminal routes: they validate requests and generate
 // the OpenAPI document, so the two cannot disagree.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const terminalSnSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 

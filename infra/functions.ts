@@ -1,0 +1,58 @@
+// Every Lambda of the backend, with what it may touch. The stack builds one function per
+// entry; the HTTP ones are wired to routes by lib/api/routes.ts. Adding a function to
+// HTTP_FUNCTIONS without an entry here fails the type check.
+import type { FunctionName } from '../lib/api/routes.js';
+
+export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet';
+
+/** What a function does with the ledger table. */
+export type LedgerAccess = 'read' | 'write';
+
+/**
+ * What a function does with terminal keys (`<prefix>/terminals/*`), by the KeyStore calls
+ * it makes (lib/keys/secrets-manager.ts):
+ * - `sign`: `current` (GetSecretValue);
+ * - `rotate`: `current` + `rotate` (PutSecretValue);
+ * - `activate`: `create` (CreateSecret, GetSecretValue to recognise its own retry) and
+ *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
+ * - `age`: `currentSince` (ListSecretVersionIds), never the key itself.
+ */
+export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age';
+
+export interface FunctionSpec {
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  ledger: LedgerAccess;
+  keys: KeyAccess;
+}
+
+// HTTP API integrations give up after 30 s: a function serving a route stops before that,
+// so its own end, not the gateway's, decides what the caller sees. Cashier-facing routes
+// get 512 MB: Lambda's CPU share grows with memory, and cold starts sit at the till.
+export const FUNCTIONS = {
+  activate: { description: 'POST /v1/terminals: activate a Upay terminal', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'activate' },
+  terminal: { description: 'GET /v1/terminals/{terminal_sn}: status and key age', memoryMb: 256, timeoutSeconds: 10, ledger: 'read', keys: 'age' },
+  checkin: { description: 'POST /v1/terminals/{terminal_sn}/checkin: rotate one key now', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'rotate' },
+  // Polls the provider in-request for ~20 s, plus one provider timeout (8 s).
+  pay: { description: 'POST /v1/payments: barcode payment', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
+  precreate: { description: 'POST /v1/precreates: QR code payment', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
+  // Refreshes an open order from the provider and records the answer, hence writes.
+  query: { description: 'GET /v1/orders: the ledger, refreshed while open', memoryMb: 512, timeoutSeconds: 15, ledger: 'write', keys: 'sign' },
+  // Send, query, resend: up to three provider calls in the exception flow.
+  refund: { description: 'POST /v1/orders/{order_id}/refunds', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
+  revoke: { description: 'POST /v1/orders/{order_id}/revoke', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
+  cancel: { description: 'POST /v1/orders/{order_id}/cancel', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
+  notify: { description: 'POST /v1/upay/notify: verified callback, then re-query', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'sign' },
+  // Loops through due work until 15 s before its end; the next tick starts a fresh one.
+  reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 60, ledger: 'write', keys: 'sign' },
+  // Hands its cursor to a fresh invocation of itself when time runs short.
+  'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'rotate' },
+} as const satisfies Record<FunctionId, FunctionSpec>;
+
+export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];
+
+/** One value per function, e.g. the function itself. */
+export function perFunction<T>(make: (name: FunctionId) => T): Record<FunctionId, T> {
+  return Object.fromEntries(FUNCTION_IDS.map((name) => [name, make(name)])) as Record<FunctionId, T>;
+}

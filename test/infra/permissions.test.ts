@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/bundling.js';
+import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.js';
+import { TERMINAL_KEY_ACTIONS } from '../../infra/keys.js';
+import { TABLE_ACTIONS } from '../../infra/ledger.js';
+import { asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
+
+const { stack, template, logicalId } = synthStack();
+
+interface Grant {
+  action: string;
+  resource: string;
+}
+
+/** Every (action, resource) the IAM policies attached to a role allow, resources flattened to text. */
+function grantsOfRole(roleLogicalId: string): Grant[] {
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((policy) => asArray(policy.Properties.Roles as Json[]).some((role) => role.Ref === roleLogicalId))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) =>
+      asArray(statement.Action as string | string[]).flatMap((action) => asArray(statement.Resource as unknown).map((resource) => ({ action, resource: JSON.stringify(resource) }))),
+    );
+}
+
+const grantsOf = (name: FunctionId) => grantsOfRole(logicalId(stack.functions[name].role));
+const allGrants = FUNCTION_IDS.flatMap((name) => grantsOf(name).map((grant) => ({ ...grant, name })));
+
+const TERMINALS = ':secret:upay/terminals/*';
+const vendorSecretId = logicalId(stack.node.findChild('Keys').node.findChild('VendorSecret'));
+const tableId = logicalId(stack.node.findChild('Ledger').node.findChild('Table'));
+
+const actionsOn = (name: FunctionId, service: string, where: (resource: string) => boolean) =>
+  [...new Set(grantsOf(name).filter((grant) => grant.action.startsWith(`${service}:`) && where(grant.resource)).map((grant) => grant.action))].sort();
+const onTerminals = (resource: string) => resource.includes(TERMINALS);
+const onVendor = (resource: string) => resource.includes(vendorSecretId);
+const onTable = (resource: string) => resource.includes(tableId);
+
+describe('terminal keys (invariant 5)', () => {
+  it('lets the query function read terminal keys and nothing more: no PutSecretValue', () => {
+    expect(actionsOn('query', 'secretsmanager', () => true)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(grantsOf('query').map((grant) => grant.action)).not.toContain('secretsmanager:PutSecretValue');
+  });
+
+  it('lets only activate create terminal secrets, and only check-in and the fleet check-in put new keys', () => {
+    const writers = (action: string) => [...new Set(allGrants.filter((grant) => grant.action === action).map((grant) => grant.name))].sort();
+    expect(writers('secretsmanager:CreateSecret')).toEqual(['activate']);
+    expect(writers('secretsmanager:PutSecretValue')).toEqual(['checkin', 'checkin-fleet']);
+  });
+
+  it('lets every payment function and notify read terminal keys only', () => {
+    for (const name of ['pay', 'precreate', 'query', 'refund', 'revoke', 'cancel', 'notify', 'reconcile'] as const) {
+      expect(actionsOn(name, 'secretsmanager', () => true), name).toEqual(['secretsmanager:GetSecretValue']);
+      expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual(['secretsmanager:GetSecretValue']);
+    }
+  });
+
+  it('lets the terminal function see key age, never a key', () => {
+    expect(actionsOn('terminal', 'secretsmanager', () => true)).toEqual(['secretsmanager:ListSecretVersionIds']);
+  });
+
+  it('lets check-ins read and put terminal keys, and create none', () => {
+    for (const name of ['checkin', 'checkin-fleet'] as const) {
+      expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    }
+  });
+
+  it('lets only activate read the vendor credentials', () => {
+    const readers = [...new Set(allGrants.filter((grant) => onVendor(grant.resource)).map((grant) => grant.name))];
+    expect(readers).toEqual(['activate']);
+    expect(actionsOn('activate', 'secretsmanager', onVendor)).toEqual(['secretsmanager:GetSecretValue']);
+  });
+
+  it('keeps the terminal wildcard under <prefix>/terminals/', () => {
+    const secretResources = allGrants.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.resource);
+    for (const resource of secretResources) expect(onTerminals(resource) || onVendor(resource), resource).toBe(true);
+  });
+
+  it('reads an imported vendor secret by its name and the random suffix Secrets Manager adds, and uses the prefix given', () => {
+    const imported = synthStack({ vendorSecretName: 'acme/upay-vendor', secretPrefix: 'acme' });
+    const secrets = Object.values(imported.template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Json[] } } }).Properties.PolicyDocument.Statement)
+      .filter((statement) => JSON.stringify(statement.Action).includes('secretsmanager:'))
+      .map((statement) => JSON.stringify(statement.Resource));
+    expect(secrets.filter((resource) => resource.includes('vendor'))).toEqual([expect.stringMatching(/:secret:acme\/upay-vendor-\?{6}"\]\]\}$/)]);
+    for (const resource of secrets.filter((item) => !item.includes('vendor'))) expect(resource).toMatch(/:secret:acme\/terminals\/\*"\]\]\}$/);
+  });
+});
+
+describe('the ledger table', () => {
+  it('lets the terminal function only read', () => {
+    expect(actionsOn('terminal', 'dynamodb', () => true)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
+  it('lets every other function read and write items, but never delete, scan or batch', () => {
+    for (const name of FUNCTION_IDS.filter((id) => id !== 'terminal')) {
+      expect(actionsOn(name, 'dynamodb', onTable), name).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    }
+  });
+
+  it('names the table and each index, never index/* or *', () => {
+    const resources = new Set(allGrants.filter((grant) => grant.action.startsWith('dynamodb:')).map((grant) => grant.resource));
+    for (const resource of resources) {
+      expect(resource).toContain(tableId);
+      expect(resource).not.toMatch(/\*/);
+    }
+  });
+
+  it('grants every call lib/store makes', () => {
+    const store = readdirSync(join(PROJECT_ROOT, 'lib/store'))
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => readFileSync(join(PROJECT_ROOT, 'lib/store', file), 'utf8'))
+      .join('\n');
+    const commands = new Set([...store.matchAll(/new (\w+)Command\(/g)].map((match) => match[1] ?? ''));
+    // A transaction is authorised item by item: by the kinds of item it holds.
+    const needed = [...commands].flatMap((command) => (command === 'TransactWrite' ? ['Put', 'Update', 'Delete', 'ConditionCheck'].filter((item) => store.includes(`${item}: {`)) : [command]));
+    const ACTION: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Query: 'Query', Scan: 'Scan', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem' };
+    expect(needed).toContain('Put');
+    for (const command of needed) expect(TABLE_ACTIONS.write, command).toContain(`dynamodb:${ACTION[command] ?? `${command} (unknown to this test)`}`);
+  });
+});
+
+describe('policies as a whole', () => {
+  it('has no Resource "*" but for X-Ray, whose calls take no resource', () => {
+    const everyRole = Object.keys(resourcesOf(template, 'AWS::IAM::Role')).flatMap(grantsOfRole);
+    const anywhere = everyRole.filter((grant) => grant.resource === '"*"').map((grant) => grant.action);
+    expect(anywhere.length).toBeGreaterThan(0);
+    for (const action of anywhere) expect(action).toMatch(/^xray:/);
+  });
+
+  it('grants no wildcard action', () => {
+    for (const grant of allGrants) expect(grant.action).not.toContain('*');
+  });
+
+  it('lets only the fleet check-in invoke a function: itself, by its fixed name', () => {
+    const invokers = allGrants.filter((grant) => grant.action === 'lambda:InvokeFunction');
+    expect(invokers.map((grant) => grant.name)).toEqual(['checkin-fleet']);
+    expect(invokers[0]?.resource).toContain(':function:UpayBackend-checkin-fleet"');
+  });
+
+  it('gives each function its own role, writing only to its own log group, with no managed policy', () => {
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+    for (const name of FUNCTION_IDS) {
+      const role = roles[logicalId(stack.functions[name].role)];
+      expect(role?.Properties.ManagedPolicyArns, name).toBeUndefined();
+      const logs = grantsOf(name).filter((grant) => grant.action.startsWith('logs:'));
+      expect(logs.map((grant) => grant.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      for (const grant of logs) expect(grant.resource, name).toContain(logicalId(stack.functions[name].logGroup));
+    }
+  });
+
+  it('matches the grants to what each function is declared to need', () => {
+    for (const name of FUNCTION_IDS) {
+      expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual([...TERMINAL_KEY_ACTIONS[FUNCTIONS[name].keys]].sort());
+      expect(actionsOn(name, 'dynamodb', (resource) => onTable(resource) && !resource.includes('/index/')), name).toEqual([...TABLE_ACTIONS[FUNCTIONS[name].ledger]].sort());
+    }
+  });
+
+  it('grants exactly the Secrets Manager calls the key store makes, each to some function', () => {
+    const adapter = readFileSync(join(PROJECT_ROOT, 'lib/keys/secrets-manager.ts'), 'utf8');
+    const used = new Set([...adapter.matchAll(/new (\w+)Command\(/g)].map((match) => `secretsmanager:${match[1] ?? ''}`));
+    const granted = new Set(allGrants.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.action));
+    expect([...granted].sort()).toEqual([...used].sort());
+  });
+});

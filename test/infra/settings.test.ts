@@ -1,0 +1,76 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../infra/settings.js';
+
+const settings = (context: Record<string, unknown> = {}) => readSettings(new App({ context }).node);
+const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const directory = mkdtempSync(join(tmpdir(), 'upay-settings-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('deploy-time settings', () => {
+  it('defaults to the production provider, the upay/ prefix, a 03:00 Shanghai check-in and 90-day logs', () => {
+    expect(settings()).toEqual({
+      upayBaseUrl: 'https://vsi-api.shouqianba.com',
+      secretPrefix: 'upay',
+      checkin: { hour: 3, minute: 0, timeZone: 'Asia/Shanghai' },
+      logRetention: RetentionDays.THREE_MONTHS,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+    });
+  });
+
+  it('takes numbers given on the command line as strings', () => {
+    expect(settings({ apiRateLimit: '20', apiBurstLimit: 40, logRetentionDays: '30' })).toMatchObject({ throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_MONTH });
+  });
+
+  it('refuses a provider URL that is not https', () => {
+    expect(() => settings({ upayBaseUrl: 'http://vsi-api.shouqianba.com' })).toThrow(/upayBaseUrl.*https/);
+  });
+
+  it('refuses a check-in time or zone it cannot schedule', () => {
+    expect(() => settings({ checkinTime: '3am' })).toThrow(/checkinTime/);
+    expect(() => settings({ checkinTime: '24:00' })).toThrow(/checkinTime/);
+    expect(() => settings({ checkinTimeZone: 'Mars/Olympus' })).toThrow(/checkinTimeZone/);
+  });
+
+  it('refuses a log retention CloudWatch does not offer', () => {
+    expect(() => settings({ logRetentionDays: 45 })).toThrow(/logRetentionDays/);
+  });
+
+  it('refuses a secret prefix that would not make valid secret names', () => {
+    expect(() => settings({ secretPrefix: 'upay/' })).toThrow(/secretPrefix/);
+    expect(() => settings({ secretPrefix: 'my prefix' })).toThrow(/secretPrefix/);
+    expect(settings({ secretPrefix: 'shop-1/upay' }).secretPrefix).toBe('shop-1/upay');
+  });
+
+  it('needs both the issuer and the audience of an external identity provider', () => {
+    expect(() => settings({ jwtIssuer: 'https://login.example.com/' })).toThrow(/jwtAudience/);
+    expect(() => settings({ jwtAudience: 'app' })).toThrow(/jwtIssuer/);
+    expect(settings({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'a,b' }).jwt).toEqual({ issuer: 'https://login.example.com/', audience: ['a', 'b'] });
+  });
+
+  it('takes the provider key as PEM text, also with escaped newlines, or from a file', () => {
+    const file = join(directory, 'upay.pem');
+    writeFileSync(file, rsaPem);
+    const expected = `${rsaPem.trim()}\n`;
+    expect(settings({ upayPublicKey: rsaPem }).upayPublicKeyPem).toBe(expected);
+    expect(settings({ upayPublicKey: rsaPem.trim().replace(/\n/g, '\\n') }).upayPublicKeyPem).toBe(expected);
+    expect(settings({ upayPublicKeyFile: file }).upayPublicKeyPem).toBe(expected);
+  });
+
+  it('refuses a provider key that is not an RSA public key, so callbacks do not fail later', () => {
+    const ecPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => settings({ upayPublicKey: ecPem })).toThrow(/upayPublicKey.*RSA public key/);
+    expect(() => settings({ upayPublicKey: rsaPem.slice(0, 200) })).toThrow(/upayPublicKey/);
+    expect(() => settings({ upayPublicKeyFile: join(directory, 'missing.pem') })).toThrow(/upayPublicKeyFile.*cannot read/);
+    expect(() => settings({ upayPublicKey: rsaPem, upayPublicKeyFile: 'x.pem' })).toThrow(/not both/);
+  });
+
+  it('refuses an alarm address that is not an e-mail address', () => {
+    expect(() => settings({ alarmEmail: 'ops' })).toThrow(/alarmEmail/);
+  });
+});

@@ -1,0 +1,232 @@
+// Crash windows: every flow is stopped right after a provider call returns (as a Lambda killed
+// by its timeout would be: nothing after that point runs), and the reconcile job alone must
+// finish the order exactly as the provider's books have it.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import { createTable, LOCAL_AWS } from '../../local/dynamodb.js';
+import { UpayClient } from '../../lib/upay/index.js';
+import { LocalFileKeyStore } from '../../lib/keys/index.js';
+import { createDocumentClient } from '../../lib/store/client.js';
+import { Ledger } from '../../lib/store/ledger.js';
+import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { activateTerminal } from '../../lib/terminals/activation.js';
+import { terminalSigner } from '../../lib/terminals/signer.js';
+import { silentTelemetry } from '../../lib/telemetry.js';
+import type { PaymentDeps } from '../../lib/payments/deps.js';
+import { pay } from '../../lib/payments/pay.js';
+import { precreate } from '../../lib/payments/precreate.js';
+import { refund } from '../../lib/payments/refund.js';
+import { reverse } from '../../lib/payments/reversal.js';
+import { reconcileDue } from '../../lib/payments/reconcile.js';
+import { orderIdFor } from '../../lib/payments/model.js';
+import { barcode, sandboxControl } from './helpers/local-stack.js';
+
+type UpayMethod = 'pay' | 'precreate' | 'query' | 'refund' | 'revoke' | 'cancel';
+
+let sandbox: Sandbox;
+let ledger: Ledger;
+let upay: UpayClient;
+let keys: LocalFileKeyStore;
+let terminalSn: string;
+const STORE = 'store-1';
+
+const timing = {
+  providerTimeoutMs: 1_000,
+  pollIntervalMs: 100,
+  inRequestMs: 400,
+  payDeadlineMs: 1_500,
+  precreateFastPollMs: 100,
+  precreateFastMs: 300,
+  precreateDeadlineMs: 2_000,
+  maxAttempts: 4,
+};
+
+function deps(client: PaymentDeps['upay'] = upay): PaymentDeps {
+  return {
+    ledger,
+    upay: client,
+    signer: terminalSigner({ keys, telemetry: silentTelemetry, onKeyRefused: async () => undefined }),
+    telemetry: silentTelemetry,
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    timing,
+  };
+}
+
+/** A provider client whose `nth` call of `method` returns to a Lambda that is already dead. */
+function killedAfter(method: UpayMethod, nth = 1): { client: PaymentDeps['upay']; killed: Promise<void> } {
+  let calls = 0;
+  let markKilled: () => void = () => undefined;
+  const killed = new Promise<void>((resolve) => (markKilled = resolve));
+  const wrap =
+    <A extends unknown[], R>(name: UpayMethod, real: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await real(...args);
+      if (name === method && (calls += 1) === nth) {
+        markKilled();
+        return new Promise<R>(() => undefined); // the rest of the handler never runs
+      }
+      return result;
+    };
+  const client = {
+    pay: wrap('pay', upay.pay.bind(upay)),
+    precreate: wrap('precreate', upay.precreate.bind(upay)),
+    query: wrap('query', upay.query.bind(upay)),
+    refund: wrap('refund', upay.refund.bind(upay)),
+    revoke: wrap('revoke', upay.revoke.bind(upay)),
+    cancel: wrap('cancel', upay.cancel.bind(upay)),
+  };
+  return { client, killed };
+}
+
+/** Starts a flow that will be killed, and returns once it is dead. */
+async function runUntilKilled(killer: { killed: Promise<void> }, flow: Promise<unknown>): Promise<void> {
+  await Promise.race([killer.killed, flow.then(() => Promise.reject(new Error('the flow finished before its kill point')))]);
+}
+
+async function reconcileUntilSettled(clientSn: string) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await reconcileDue(deps(), { limit: 50, concurrency: 4 });
+    const found = await ledger.getOrder(orderIdFor(clientSn));
+    const open = !found || found.order.work !== undefined || found.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS');
+    if (!open) return found;
+    if (Date.now() > deadline) throw new Error(`${clientSn} did not settle: ${JSON.stringify(found?.order)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function book(clientSn: string) {
+  const { orders } = (await sandboxControl(sandbox.url, 'GET', 'orders')) as { orders: { client_sn: string; order_status: string; net_amount: number; refunded_amount: number; refunds: unknown[] }[] };
+  return orders.find((order) => order.client_sn === clientSn);
+}
+
+async function expectMatchesBook(clientSn: string, status: string) {
+  const found = await reconcileUntilSettled(clientSn);
+  const theirs = await book(clientSn);
+  expect(found?.order.attention).toBeUndefined();
+  expect({ status: found?.order.order_status, net: found?.order.net_amount, refunded: found?.order.refunded_amount }).toEqual({
+    status,
+    net: theirs?.net_amount ?? 0,
+    refunded: theirs?.refunded_amount ?? 0,
+  });
+  if (theirs) expect(theirs.order_status).toBe(status);
+}
+
+const payRequest = (clientSn: string, suffix = '0000') => ({
+  store_id: STORE,
+  terminal_sn: terminalSn,
+  request: { client_sn: clientSn, total_amount: 1000, dynamic_id: barcode(suffix), subject: 'tea', operator: 'ann' },
+});
+const newSn = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+async function paidOrder(): Promise<string> {
+  const clientSn = newSn('paid');
+  const result = await pay(deps(), payRequest(clientSn));
+  if (result.kind !== 'created' || result.found.order.order_status !== 'PAID') throw new Error('setup payment failed');
+  return clientSn;
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  const endpoint = inject('dynamoEndpoint');
+  const table = `crash-${randomUUID()}`;
+  await createTable(endpoint, table);
+  const db = createDocumentClient({ endpoint, ...LOCAL_AWS });
+  ledger = new Ledger(db, table);
+  keys = new LocalFileKeyStore({ file: join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.json') });
+  await keys.setVendor(sandbox.vendor);
+  upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+  const activation = await activateTerminal(
+    { upay, keys, registry: new TerminalRegistry(db, table), telemetry: silentTelemetry, now: () => Date.now() },
+    { store_id: STORE, device_id: 'till-crash', activation_code: sandbox.activationCodes[0] ?? '' },
+  );
+  if (activation.kind !== 'activated') throw new Error(activation.kind);
+  terminalSn = activation.terminal.terminal_sn;
+});
+afterAll(() => sandbox?.close());
+
+describe('a Lambda killed right after a provider call', () => {
+  it('pay, after the provider charged: reconcile books it PAID', async () => {
+    const clientSn = newSn('pay');
+    const killer = killedAfter('pay');
+    await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn)));
+    await expectMatchesBook(clientSn, 'PAID');
+  });
+
+  it('pay, while polling an in-progress payment: reconcile books it PAID', async () => {
+    const clientSn = newSn('pay-poll');
+    const killer = killedAfter('query', 1);
+    await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn, '9103')));
+    await expectMatchesBook(clientSn, 'PAID');
+  });
+
+  it('pay, of a payment that never completes: reconcile cancels it at the deadline', async () => {
+    const clientSn = newSn('pay-forever');
+    const killer = killedAfter('pay');
+    await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn, '9300')));
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+
+  it('precreate, before the QR was stored, and the customer pays: reconcile books it PAID', async () => {
+    const clientSn = newSn('qr');
+    const killer = killedAfter('precreate');
+    await runUntilKilled(killer, precreate(deps(killer.client), { store_id: STORE, terminal_sn: terminalSn, request: { client_sn: clientSn, total_amount: 800, payway: '3', subject: 'cake', operator: 'ann' } }));
+    await sandboxControl(sandbox.url, 'POST', 'qr/pay', { client_sn: clientSn });
+    await expectMatchesBook(clientSn, 'PAID');
+  });
+
+  it('precreate, and the customer never pays: reconcile cancels it', async () => {
+    const clientSn = newSn('qr-abandoned');
+    const killer = killedAfter('precreate');
+    await runUntilKilled(killer, precreate(deps(killer.client), { store_id: STORE, terminal_sn: terminalSn, request: { client_sn: clientSn, total_amount: 800, payway: '3', subject: 'cake', operator: 'ann' } }));
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+
+  it('refund, after the provider refunded: reconcile settles the refund once', async () => {
+    const clientSn = await paidOrder();
+    const killer = killedAfter('refund');
+    await runUntilKilled(killer, refund(deps(killer.client), { store_id: STORE, order_id: orderIdFor(clientSn), refund_request_no: 'k1', refund_amount: 300, operator: 'ann' }));
+    await expectMatchesBook(clientSn, 'PARTIAL_REFUNDED');
+    expect((await book(clientSn))?.refunds).toHaveLength(1);
+  });
+
+  it('refund, after the exception flow resent it: reconcile settles the refund once', async () => {
+    const clientSn = await paidOrder();
+    // The first send is lost before the provider acts, so the exception flow sends it again.
+    await sandboxControl(sandbox.url, 'POST', 'faults', { kind: 'close', path: '/upay/v2/refund', count: 1 });
+    const killer = killedAfter('refund', 2);
+    await runUntilKilled(killer, refund(deps(killer.client), { store_id: STORE, order_id: orderIdFor(clientSn), refund_request_no: 'k2', refund_amount: 1000, operator: 'ann' }));
+    await expectMatchesBook(clientSn, 'REFUNDED');
+    expect((await book(clientSn))?.refunds).toHaveLength(1);
+  });
+
+  it('revoke, after the provider reversed it: reconcile books it CANCELED', async () => {
+    const clientSn = await paidOrder();
+    const killer = killedAfter('revoke');
+    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'revoke'));
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+
+  it('cancel of an open payment, after the provider stopped it: reconcile books it CANCELED', async () => {
+    const clientSn = newSn('cancel-open');
+    const opened = await pay(deps(), payRequest(clientSn, '9300'));
+    expect(opened.kind === 'created' && opened.found.order.order_status).toBe('CREATED');
+    const killer = killedAfter('cancel');
+    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'cancel'));
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+
+  it('reconcile itself, right after its cancel: the next pass books it CANCELED', async () => {
+    const clientSn = newSn('reconcile-cancel');
+    await pay(deps(), payRequest(clientSn, '9300'));
+    await new Promise((resolve) => setTimeout(resolve, timing.payDeadlineMs));
+    const killer = killedAfter('cancel');
+    await runUntilKilled(killer, reconcileDue(deps(killer.client), { limit: 50, concurrency: 1 }));
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+});
