@@ -23,10 +23,12 @@ async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
     const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
     if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new ApiError('PAYLOAD_TOO_LARGE', `the body exceeds ${MAX_BODY_BYTES} bytes`);
     const result = await handleNotify(paymentDeps, raw, event.headers?.authorization, key);
-    if (result.kind === 'rejected') {
+    if (result.kind !== 'accepted') {
       logger.warn('callback rejected', { reason: result.reason });
       metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
-      return json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody());
+      return result.kind === 'forged'
+        ? json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody())
+        : json(400, new ApiError('VALIDATION_FAILED', result.reason).toBody());
     }
     return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };
   } catch (error) {

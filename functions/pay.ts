@@ -5,7 +5,7 @@ import { appContext } from '../lib/api/context.js';
 import { payBody } from '../lib/api/schemas/payments.js';
 import { orderView } from '../lib/api/order-view.js';
 import { requireOwnTerminal } from '../lib/api/terminal-access.js';
-import { pay, isOpen } from '../lib/payments/pay.js';
+import { pay } from '../lib/payments/pay.js';
 
 export const handler = route({ operation: 'pay', role: 'cashier', body: payBody }, async ({ body, caller }) => {
   const { terminals, paymentDeps } = appContext();
@@ -13,5 +13,6 @@ export const handler = route({ operation: 'pay', role: 'cashier', body: payBody 
   await requireOwnTerminal(terminals, terminal_sn, caller);
   const result = await pay(paymentDeps, { store_id: caller.store_id, terminal_sn, request });
   if (result.kind === 'conflict') throw new ApiError('CLIENT_SN_REUSED', result.message, 'client_sn');
-  return json(isOpen(result.found.order) ? 202 : 200, orderView(result.found));
+  // 202 while the provider has not settled the payment; the app polls GET, reconcile finishes it.
+  return json(result.found.order.order_status === 'CREATED' ? 202 : 200, orderView(result.found));
 });

@@ -16,5 +16,7 @@ export const handler = route({ operation: 'precreate', role: 'cashier', body: pr
   if (result.kind === 'conflict') throw new ApiError('CLIENT_SN_REUSED', result.message, 'client_sn');
   const view = orderView(result.found);
   const pictures = view.qr_code ? await qrPictures(view.qr_code, qr_format === 'png') : {};
-  return json(result.kind === 'created' ? 201 : 200, { ...view, ...pictures });
+  // 201 only when a new order has something for the customer to pay with.
+  const created = result.kind === 'created' && (view.qr_code !== undefined || view.wap_pay_request !== undefined);
+  return json(created ? 201 : 200, { ...view, ...pictures });
 });

@@ -41,15 +41,19 @@ function matcher(routes: readonly RouteEntry[]) {
     });
     return { route, names, regex: new RegExp(`^${pattern}$`) };
   });
-  return (method: string, path: string): Match | undefined => {
+  return (method: string, path: string): Match | 'malformed' | undefined => {
     for (const { route, names, regex } of compiled) {
       if (route.method !== method) continue;
       const found = regex.exec(path);
       if (!found) continue;
       const pathParameters: Record<string, string> = {};
-      names.forEach((name, index) => {
-        pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
-      });
+      try {
+        names.forEach((name, index) => {
+          pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+        });
+      } catch {
+        return 'malformed';
+      }
       return { route, pathParameters };
     }
     return undefined;
@@ -108,6 +112,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return send(response, answer.status, answer.body, { 'content-type': answer.type });
     }
     const found = match(method, url.pathname);
+    if (found === 'malformed') return send(response, 400, JSON.stringify({ message: 'Bad Request' }));
     const handler = found && options.handlers[found.route.function];
     if (!found || !handler) return send(response, 404, JSON.stringify({ message: 'Not Found' }));
 

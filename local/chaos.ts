@@ -27,12 +27,14 @@ export interface ChaosReport {
 export const CHAOS_TIMINGS = {
   PROVIDER_TIMEOUT_MS: '400',
   POLL_INTERVAL_MS: '100',
-  PAY_IN_REQUEST_MS: '500',
-  PAY_DEADLINE_MS: '1500',
+  PAY_IN_REQUEST_MS: '1000',
+  PAY_DEADLINE_MS: '2000',
   PRECREATE_FAST_POLL_MS: '100',
   PRECREATE_FAST_MS: '300',
+  PRECREATE_POLL_MS: '150',
   PRECREATE_DEADLINE_MS: '2500',
   MAX_ATTEMPTS: '8',
+  REQUEST_LIFETIME_MS: '1100',
 };
 
 const FAULT_KINDS = ['delay', 'http_500', 'maintenance', 'malformed', 'close', 'drop_reply', 'bad_gateway'] as const;

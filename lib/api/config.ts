@@ -30,8 +30,11 @@ const configSchema = z.object({
   PAY_DEADLINE_MS: positiveInt.default(45_000),
   PRECREATE_FAST_POLL_MS: positiveInt.default(2_000),
   PRECREATE_FAST_MS: positiveInt.default(30_000),
-  PRECREATE_DEADLINE_MS: positiveInt.default(130_000),
+  PRECREATE_POLL_MS: positiveInt.default(5_000),
+  PRECREATE_DEADLINE_MS: positiveInt.default(120_000),
   MAX_ATTEMPTS: positiveInt.default(5),
+  /** The request functions' Lambda timeout plus margin (API Gateway cuts the answer at 30 s). */
+  REQUEST_LIFETIME_MS: positiveInt.default(35_000),
   /** Time the reconcile job leaves itself for its slowest step before its Lambda timeout. */
   RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(15_000),
 });

@@ -67,8 +67,10 @@ function build(config: Config): AppContext {
         payDeadlineMs: config.PAY_DEADLINE_MS,
         precreateFastPollMs: config.PRECREATE_FAST_POLL_MS,
         precreateFastMs: config.PRECREATE_FAST_MS,
+        precreatePollMs: config.PRECREATE_POLL_MS,
         precreateDeadlineMs: config.PRECREATE_DEADLINE_MS,
         maxAttempts: config.MAX_ATTEMPTS,
+        requestLifetimeMs: config.REQUEST_LIFETIME_MS,
       },
     },
   };

@@ -5,7 +5,7 @@ const errorCode = (provider: ProviderState | undefined) => provider?.biz_error_c
 
 /** What the apps see of an order: the ledger in the provider's vocabulary, no internals. */
 export function orderView({ order, refunds }: OrderWithRefunds): OrderView {
-  const code = order.order_status === 'PAID' ? undefined : errorCode(order.provider);
+  const code = order.order_status === 'PAID' ? undefined : (errorCode(order.provider) ?? order.failure_reason);
   return {
     order_id: order.order_id,
     client_sn: order.client_sn,
@@ -27,6 +27,7 @@ export function orderView({ order, refunds }: OrderWithRefunds): OrderView {
     ...(order.reversal ? { reversal: order.reversal } : {}),
     attention: order.attention?.reason ?? null,
     ...(order.qr_code ? { qr_code: order.qr_code } : {}),
+    ...(order.wap_pay_request ? { wap_pay_request: order.wap_pay_request } : {}),
     refunds: refunds
       .map((refund) => {
         const refundCode = refund.status === 'REFUND_SUCCESS' ? undefined : errorCode(refund.provider);

@@ -13,13 +13,16 @@ export interface PaymentTiming {
   inRequestMs: number;
   /** From creation, how long an open payment is polled before it is cancelled. */
   payDeadlineMs: number;
-  /** Precreate: fast polling for the first `precreateFastMs`, then `pollIntervalMs`. */
+  /** Precreate: every `precreateFastPollMs` for the first `precreateFastMs`, then every `precreatePollMs`. */
   precreateFastPollMs: number;
   precreateFastMs: number;
+  precreatePollMs: number;
   /** From creation, when a still-open precreated order is cancelled (after the provider's own expiry). */
   precreateDeadlineMs: number;
   /** Retries of a cancel or refund whose outcome stayed unknown, before a person is called. */
   maxAttempts: number;
+  /** How long a request's Lambda may still be running: reconcile leaves its work alone until then. */
+  requestLifetimeMs: number;
 }
 
 export interface PaymentDeps {

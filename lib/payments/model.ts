@@ -48,14 +48,20 @@ export interface Order {
   description?: string;
   operator: string;
   qr_code?: string;
+  /** What a WAP or mini-program precreate hands the app instead of a QR code. */
+  wap_pay_request?: string;
   created_at: string;
   finished_at?: string;
   attention?: Attention;
+  /** Why a payment ended without money moving, when the provider gave no code (e.g. never sent). */
+  failure_reason?: string;
   /** A revoke or cancel we sent whose outcome is still being settled. */
   reversal?: 'revoke' | 'cancel';
   provider?: ProviderState;
   /** Fingerprint of the request that created the order: same client_sn + same body = same order. */
   request_hash: string;
+  /** Unique per create attempt, so an SDK retry of our own committed write is not taken for a replay. */
+  attempt_id: string;
   work?: Work;
   version: number;
 }
@@ -72,6 +78,8 @@ export interface Refund {
   finished_at?: string;
   attention?: Attention;
   provider?: ProviderState;
+  /** As on the order: tells our own retried write from another request's. */
+  attempt_id: string;
   work?: Work;
   version: number;
 }

@@ -6,7 +6,12 @@ import type { PaymentDeps } from './deps.js';
 import { orderIdFor } from './model.js';
 import { refreshOrder } from './query.js';
 
-export type NotifyResult = { kind: 'accepted'; order_id?: string } | { kind: 'rejected'; reason: string };
+export type NotifyResult =
+  | { kind: 'accepted'; order_id?: string }
+  /** The signature does not verify: not from the provider. */
+  | { kind: 'forged'; reason: string }
+  /** Signed, but not a callback we can read. */
+  | { kind: 'malformed'; reason: string };
 
 export function providerKey(pem: string): KeyObject {
   return createPublicKey(pem);
@@ -25,15 +30,15 @@ export function verifyCallback(rawBody: string, authorization: string | undefine
 
 export async function handleNotify(deps: PaymentDeps, rawBody: string, authorization: string | undefined, key: KeyObject): Promise<NotifyResult> {
   const signer = verifyCallback(rawBody, authorization, key);
-  if (!signer) return { kind: 'rejected', reason: 'signature does not verify' };
+  if (!signer) return { kind: 'forged', reason: 'signature does not verify' };
   let clientSn: unknown;
   let terminalSn: unknown;
   try {
     ({ client_sn: clientSn, terminal_sn: terminalSn } = JSON.parse(rawBody) as Record<string, unknown>);
   } catch {
-    return { kind: 'rejected', reason: 'body is not JSON' };
+    return { kind: 'malformed', reason: 'body is not JSON' };
   }
-  if (typeof clientSn !== 'string' || terminalSn !== signer.terminal_sn) return { kind: 'rejected', reason: 'body does not name the signing terminal\'s order' };
+  if (typeof clientSn !== 'string' || terminalSn !== signer.terminal_sn) return { kind: 'malformed', reason: "body does not name the signing terminal's order" };
 
   const found = await deps.ledger.getOrder(orderIdFor(clientSn));
   if (!found || found.order.terminal_sn !== signer.terminal_sn) {

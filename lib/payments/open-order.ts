@@ -1,6 +1,7 @@
 // Opening an order: record it first (unique client_sn by the table key), then talk to the
 // provider. A retry of the same request finds the same order; the same client_sn with a
 // different request is a conflict (invariant 2).
+import { randomUUID } from 'node:crypto';
 import type { Credentials, PayRequest, PrecreateRequest, RawCodes, TransportOutcome } from '../upay/index.js';
 import { fingerprint, orderIdFor, type Order, type OrderKind, type OrderWithRefunds } from './model.js';
 import type { PaymentDeps } from './deps.js';
@@ -33,6 +34,7 @@ export function newOrder(kind: OrderKind, input: OrderInput<PayRequest | Precrea
     operator: request.operator,
     created_at: new Date(nowMs).toISOString(),
     request_hash: fingerprint({ kind, terminal_sn: input.terminal_sn, ...request }),
+    attempt_id: randomUUID(),
     work: { step: 'query', due_at: nowMs + work.dueInMs, deadline_at: nowMs + work.deadlineInMs, attempts: 0 },
     version: 1,
   };

@@ -84,7 +84,8 @@ export function reversalVerdict(outcome: CancelOutcome, action: 'cancel' | 'revo
       }
       return { kind: 'refused', reason: outcome.error_code ?? `${action} refused` };
     case 'transport':
-      return failureCertainty(outcome.failure) === 'not_applied'
+      // As for pay, a 500 may come after the provider acted: only other refusals are certain.
+      return failureCertainty(outcome.failure) === 'not_applied' && outcome.failure.kind !== 'server_error'
         ? { kind: 'not_applied', reason: `${action}: ${outcome.failure.kind}` }
         : { kind: 'retry', reason: `${action}: ${outcome.failure.kind}` };
   }

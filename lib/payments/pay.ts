@@ -10,28 +10,31 @@ import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type Order
 import { payVerdict, queryVerdict } from './outcomes.js';
 import { settle } from './settle.js';
 
-export const isOpen = (order: Order) => order.order_status === 'CREATED' && order.attention === undefined;
+export const isOpen = (order: Order) => order.order_status === 'CREATED' && order.attention === undefined && order.reversal === undefined;
 
 export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Promise<OpenResult> {
   const started = deps.now();
   const { timing } = deps;
-  checkRequest.pay(input.terminal_sn, input.request);
-  const order = newOrder('pay', input, started, { dueInMs: timing.inRequestMs + timing.pollIntervalMs, deadlineInMs: timing.payDeadlineMs });
+  const request = { ...input.request, ...(deps.notifyUrl ? { notify_url: deps.notifyUrl } : {}) };
+  checkRequest.pay(input.terminal_sn, request);
+  const order = newOrder('pay', input, started, { dueInMs: timing.requestLifetimeMs, deadlineInMs: timing.payDeadlineMs });
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;
 
-  const request = { ...input.request, ...(deps.notifyUrl ? { notify_url: deps.notifyUrl } : {}) };
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) => deps.upay.pay(terminal, request, { timeoutMs: timing.providerTimeoutMs }));
   const settled = await settle(deps, order, payVerdict(outcome), rawOf(outcome));
   deps.telemetry.count(`Pay_${outcome.kind}`);
   return { kind: 'created', found: { order: await pollWhileOpen(deps, settled, started), refunds: [] } };
 }
 
-/** Polls `query` by client_sn while the order is open and the request still has time. */
+/**
+ * Polls `query` by client_sn while the order is open and a whole poll (interval plus a
+ * provider call at its timeout) still fits in the request's time.
+ */
 export async function pollWhileOpen(deps: PaymentDeps, order: Order, started: number): Promise<Order> {
   const { timing } = deps;
   let current = order;
-  while (isOpen(current) && deps.now() - started + timing.pollIntervalMs <= timing.inRequestMs) {
+  while (isOpen(current) && deps.now() - started + timing.pollIntervalMs + timing.providerTimeoutMs <= timing.inRequestMs) {
     await deps.sleep(timing.pollIntervalMs);
     const outcome = await callProvider(deps, current.terminal_sn, (terminal) =>
       deps.upay.query(terminal, { client_sn: current.client_sn }, { timeoutMs: timing.providerTimeoutMs }),

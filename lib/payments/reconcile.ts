@@ -8,7 +8,7 @@ import { callProvider, rawOf } from './open-order.js';
 import { queryVerdict, reversalVerdict } from './outcomes.js';
 import { resolveRefund } from './refund.js';
 import { applyChanges, settle } from './settle.js';
-import { attentionChanges } from './verdict.js';
+import { attentionChanges, providerState } from './verdict.js';
 
 export interface ReconcileReport {
   processed: number;
@@ -52,8 +52,9 @@ export async function step(deps: PaymentDeps, item: DueItem): Promise<void> {
 }
 
 function pollInterval(deps: PaymentDeps, order: Order): number {
+  if (order.kind !== 'precreate') return deps.timing.pollIntervalMs;
   const age = deps.now() - Date.parse(order.created_at);
-  return order.kind === 'precreate' && age < deps.timing.precreateFastMs ? deps.timing.precreateFastPollMs : deps.timing.pollIntervalMs;
+  return age < deps.timing.precreateFastMs ? deps.timing.precreateFastPollMs : deps.timing.precreatePollMs;
 }
 
 /** Moves the order's next step, unless someone else moved or settled it meanwhile. */
@@ -63,26 +64,43 @@ function reschedule(deps: PaymentDeps, order: Order, seen: Work, next: Partial<W
   );
 }
 
+/** One more try, or a person once the tries are used up. */
+function retryOrEscalate(deps: PaymentDeps, order: Order, work: Work, next: Partial<Work>, reason: string, provider?: ReturnType<typeof providerState>): Promise<Order> {
+  const attempts = work.attempts + 1;
+  if (attempts >= deps.timing.maxAttempts) return applyChanges(deps, order, () => attentionChanges(`${reason} after ${attempts} attempts`, deps.now(), provider));
+  return reschedule(deps, order, work, { ...next, attempts, due_at: deps.now() + deps.timing.pollIntervalMs });
+}
+
 async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<void> {
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>
     deps.upay.query(terminal, order.sn ? { sn: order.sn } : { client_sn: order.client_sn }, { timeoutMs: deps.timing.providerTimeoutMs }),
   );
   const verdict = queryVerdict(outcome);
+  const provider = providerState(rawOf(outcome), 'order' in outcome ? outcome.order : undefined);
+  if (order.reversal && (verdict.kind === 'open' || verdict.kind === 'paid')) {
+    // Our reversal has not shown yet. A cancel is safe to send again; a revoke is not, and
+    // one the provider does not show as CANCELED is, per its diagram, for a person.
+    if (order.reversal === 'cancel') await retryOrEscalate(deps, order, work, { step: 'cancel' }, 'cancel not confirmed by the provider', provider);
+    else await retryOrEscalate(deps, order, work, {}, 'revoke not confirmed by the provider', provider);
+    return;
+  }
   if (verdict.kind !== 'open') {
-    // Our reversal has not reached the order yet: a cancel is safe to send again; a revoke
-    // the provider does not show as CANCELED is, per its diagram, for a person.
-    if (order.reversal && verdict.kind === 'paid') {
-      const attempts = work.attempts + 1;
-      if (attempts >= deps.timing.maxAttempts) await applyChanges(deps, order, () => attentionChanges(`${order.reversal} not confirmed by the provider`, deps.now()));
-      else await reschedule(deps, order, work, { step: order.reversal === 'cancel' ? 'cancel' : 'query', attempts, due_at: deps.now() + deps.timing.pollIntervalMs });
-      return;
+    const settled = await settle(deps, order, verdict, rawOf(outcome));
+    // A verdict that changed nothing must still move the work, or this step would spin.
+    if (settled.work?.due_at === work.due_at && settled.work.step === work.step) {
+      await retryOrEscalate(deps, settled, work, {}, `query verdict ${verdict.kind} changed nothing`, provider);
     }
-    await settle(deps, order, verdict, rawOf(outcome));
     return;
   }
   if (deps.now() >= work.deadline_at) {
     // Still open at the deadline, or unreachable: cancel, per the provider's exception flow.
-    const moved = await reschedule(deps, order, work, { step: 'cancel', due_at: deps.now() });
+    // The mark keeps a payment that completes meanwhile from being booked PAID while our
+    // cancel may be reversing it.
+    const moved = await applyChanges(deps, order, (current) =>
+      current.work?.step === work.step && current.work.due_at === work.due_at && current.order_status === 'CREATED'
+        ? { reversal: 'cancel', work: { ...current.work, step: 'cancel', due_at: deps.now() } }
+        : undefined,
+    );
     if (moved.work?.step === 'cancel') await cancelStep(deps, moved, moved.work);
     return;
   }
@@ -90,27 +108,24 @@ async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<v
 }
 
 async function cancelStep(deps: PaymentDeps, order: Order, work: Work): Promise<void> {
-  const action = order.reversal ?? 'cancel';
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>
-    deps.upay[action](terminal, { client_sn: order.client_sn }, { timeoutMs: deps.timing.providerTimeoutMs }),
+    deps.upay.cancel(terminal, { client_sn: order.client_sn }, { timeoutMs: deps.timing.providerTimeoutMs }),
   );
-  const verdict = reversalVerdict(outcome, action);
-  const attempts = work.attempts + 1;
+  const verdict = reversalVerdict(outcome, 'cancel');
+  const provider = providerState(rawOf(outcome), 'order' in outcome ? outcome.order : undefined);
   switch (verdict.kind) {
     case 'open':
+      // Cancelling, or already cancelled: a query shows which.
+      await retryOrEscalate(deps, order, work, { step: 'query' }, verdict.reason, provider);
+      break;
     case 'retry':
     case 'not_applied':
-      if (attempts >= deps.timing.maxAttempts) {
-        await applyChanges(deps, order, () => attentionChanges(`${verdict.reason}: not confirmed after ${attempts} attempts`, deps.now()));
-      } else {
-        // In progress: a query shows when it is done; unknown: asking again is safe.
-        const next = verdict.kind === 'open' ? 'query' : 'cancel';
-        await reschedule(deps, order, work, { step: next, attempts, due_at: deps.now() + deps.timing.pollIntervalMs });
-      }
+      // Unknown or refused before acting: sending the cancel again is safe.
+      await retryOrEscalate(deps, order, work, {}, verdict.reason, provider);
       break;
     case 'refused':
     case 'attention':
-      await applyChanges(deps, order, () => attentionChanges(verdict.reason, deps.now()));
+      await applyChanges(deps, order, () => attentionChanges(verdict.reason, deps.now(), provider));
       break;
     default:
       await settle(deps, order, verdict, rawOf(outcome));

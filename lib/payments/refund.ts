@@ -3,12 +3,12 @@
 // called, so concurrent refunds can never pass the paid amount (invariant 3). An unknown
 // outcome runs the provider's exception flow: query, and if the order does not show this
 // refund, send it again with the same refund_request_no; REFUND_ERROR calls a person.
+import { randomUUID } from 'node:crypto';
 import { checkRequest, type RefundOutcome } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
-import { isRefundable, type Order, type OrderWithRefunds, type Refund } from './model.js';
+import { isRefundable, type Order, type OrderWithRefunds, type ProviderState, type Refund } from './model.js';
 import { callProvider, rawOf } from './open-order.js';
 import { findOrder } from './query.js';
-import { applyChanges } from './settle.js';
 import { providerState } from './verdict.js';
 
 export interface RefundInput {
@@ -22,37 +22,49 @@ export interface RefundInput {
 export type RefundResult =
   | { kind: 'done'; found: OrderWithRefunds; refund: Refund }
   | { kind: 'not_found' }
-  | { kind: 'refused'; code: 'ORDER_NOT_REFUNDABLE' | 'REFUND_EXCEEDS_NET' | 'CONFLICT'; message: string };
+  | { kind: 'refused'; code: 'ORDER_NOT_REFUNDABLE' | 'REFUND_EXCEEDS_NET' | 'CONFLICT' | 'BUSY'; message: string };
+
+/** A provider that keeps saying "in progress" is polled ever more slowly for this long. */
+const IN_PROGRESS_PATIENCE_MS = 24 * 3_600_000;
+const SLOWEST_POLL_MS = 10 * 60_000;
 
 export async function refund(deps: PaymentDeps, input: RefundInput): Promise<RefundResult> {
+  const started = deps.now();
   const found = await findOrder(deps, { order_id: input.order_id }, input.store_id);
   if (!found) return { kind: 'not_found' };
   const replay = found.refunds.find((r) => r.refund_request_no === input.refund_request_no);
   if (replay) return sameRefund(found, replay, input);
   const refused = localRefusal(found.order, input.refund_amount);
   if (refused) return refused;
-
   checkRequest.refund(found.order.terminal_sn, refundRequest(found.order, input));
-  const now = deps.now();
+
   const fresh: Refund = {
     order_id: found.order.order_id,
     refund_request_no: input.refund_request_no,
     refund_amount: input.refund_amount,
     operator: input.operator,
     status: 'REFUND_IN_PROGRESS',
-    created_at: new Date(now).toISOString(),
-    work: { step: 'query', due_at: now + deps.timing.providerTimeoutMs + deps.timing.pollIntervalMs, deadline_at: now, attempts: 0 },
+    created_at: new Date(started).toISOString(),
+    attempt_id: randomUUID(),
+    // Reconcile takes over only once this request can no longer be sending it too.
+    work: { step: 'query', due_at: started + deps.timing.requestLifetimeMs, deadline_at: started, attempts: 0 },
     version: 1,
   };
   const reservation = await deps.ledger.reserveRefund(found.order, fresh);
   if (reservation.kind === 'exists') return sameRefund(found, reservation.refund, input);
+  if (reservation.kind === 'busy') return { kind: 'refused', code: 'BUSY', message: 'another change to this order is under way; retry' };
   if (reservation.kind === 'refused') {
     const now = await findOrder(deps, { order_id: input.order_id }, input.store_id);
     return (now && localRefusal(now.order, input.refund_amount)) || { kind: 'refused', code: 'ORDER_NOT_REFUNDABLE', message: 'the order changed meanwhile; try again' };
   }
 
   const outcome = await sendRefund(deps, found.order, fresh);
-  if (!(await settleRefundOutcome(deps, found.order, fresh, outcome))) await resolveRefund(deps, found.order, fresh);
+  const settled = await settleFirstReply(deps, found.order, fresh, outcome);
+  // One round of the exception flow, if this request still has time for two provider calls.
+  if (!settled && deps.now() - started + 2 * deps.timing.providerTimeoutMs <= deps.timing.inRequestMs) {
+    const current = await deps.ledger.getRefund(fresh.order_id, fresh.refund_request_no);
+    if (current?.status === 'REFUND_IN_PROGRESS') await resolveRefund(deps, found.order, current);
+  }
   return reread(deps, input);
 }
 
@@ -88,19 +100,23 @@ function sendRefund(deps: PaymentDeps, order: Order, refund: Refund) {
   return callProvider(deps, order.terminal_sn, (terminal) => deps.upay.refund(terminal, refundRequest(order, refund), { timeoutMs: deps.timing.providerTimeoutMs }));
 }
 
-/** Settles a refund from a refund reply; false when the outcome is still unknown. */
-async function settleRefundOutcome(deps: PaymentDeps, order: Order, refund: Refund, outcome: RefundOutcome): Promise<boolean> {
-  const now = new Date(deps.now()).toISOString();
+/**
+ * A refund reply. Only a clean refusal releases the reserved amount: FAIL (nothing done) or
+ * REFUND_FAIL whose transaction was cancelled. Any other FAIL_* status is, per the provider,
+ * for a person. False when the outcome is still unknown.
+ */
+async function settleFirstReply(deps: PaymentDeps, order: Order, refund: Refund, outcome: RefundOutcome): Promise<boolean> {
   const provider = providerState(rawOf(outcome), 'order' in outcome ? outcome.order : undefined);
   switch (outcome.kind) {
     case 'refunded':
       await succeed(deps, order, refund, provider);
       return true;
-    case 'failed':
     case 'rejected':
-      // Nothing moved: release the reserved amount.
-      await deps.ledger.settleRefund(refund, { status: 'REFUND_FAIL', finished_at: now, provider, work: null }, { refunded: false });
-      deps.telemetry.count('RefundFailed');
+      await release(deps, refund, provider);
+      return true;
+    case 'failed':
+      if (outcome.order?.status === undefined || outcome.order.status === 'FAIL_CANCELED') await release(deps, refund, provider);
+      else await escalate(deps, refund, `REFUND_FAIL with transaction status ${outcome.order.status}`, provider);
       return true;
     case 'unknown':
       await escalate(deps, refund, outcome.reason, provider);
@@ -111,23 +127,38 @@ async function settleRefundOutcome(deps: PaymentDeps, order: Order, refund: Refu
   }
 }
 
-async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider: ReturnType<typeof providerState>): Promise<void> {
-  const settled = await deps.ledger.settleRefund(
-    refund,
-    { status: 'REFUND_SUCCESS', finished_at: new Date(deps.now()).toISOString(), provider, work: null, attention: null },
-    { refunded: true },
-    { order_status: 'PARTIAL_REFUNDED' },
-  );
-  if (!settled) return;
-  deps.telemetry.count('RefundSucceeded');
-  const after = await deps.ledger.getOrder(order.order_id);
-  if (after && after.order.net_amount === 0 && after.order.order_status !== 'REFUNDED') {
-    await applyChanges(deps, after.order, (current) => (current.net_amount === 0 && current.order_status !== 'REFUNDED' ? { order_status: 'REFUNDED' } : undefined));
+async function release(deps: PaymentDeps, refund: Refund, provider: ProviderState): Promise<void> {
+  await deps.ledger.settleRefund(refund, { status: 'REFUND_FAIL', finished_at: new Date(deps.now()).toISOString(), provider, work: null }, { refunded: false });
+  deps.telemetry.count('RefundFailed');
+}
+
+/**
+ * Books a refund the provider confirmed: the refund, the order's amounts and its status
+ * (PARTIAL_REFUNDED, or REFUNDED when nothing is left) in one transaction, conditional on the
+ * refunded amount it was computed from, so concurrent settlements cannot leave a stale status.
+ */
+async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider: ProviderState): Promise<void> {
+  for (let race = 0; race < 5; race += 1) {
+    const current = race === 0 ? order : (await deps.ledger.getOrder(order.order_id))?.order;
+    if (!current) return;
+    const settled = await deps.ledger.settleRefund(
+      refund,
+      { status: 'REFUND_SUCCESS', finished_at: new Date(deps.now()).toISOString(), provider, work: null, attention: null },
+      { refunded: true, refundedBefore: current.refunded_amount },
+      { order_status: current.refunded_amount + refund.refund_amount === current.total_amount ? 'REFUNDED' : 'PARTIAL_REFUNDED' },
+    );
+    if (settled) {
+      deps.telemetry.count('RefundSucceeded');
+      return;
+    }
+    const latest = await deps.ledger.getRefund(refund.order_id, refund.refund_request_no);
+    if (latest?.status !== 'REFUND_IN_PROGRESS') return; // someone else settled it
   }
+  throw new Error(`refund ${refund.refund_request_no}: too many concurrent settlements`);
 }
 
 /** The reserved amount stays reserved: the money may have moved, so it cannot be refunded twice. */
-async function escalate(deps: PaymentDeps, refund: Refund, reason: string, provider?: ReturnType<typeof providerState>): Promise<void> {
+async function escalate(deps: PaymentDeps, refund: Refund, reason: string, provider?: ProviderState): Promise<void> {
   const current = (await deps.ledger.getRefund(refund.order_id, refund.refund_request_no)) ?? refund;
   if (current.status !== 'REFUND_IN_PROGRESS') return;
   await deps.ledger.updateRefund(current, {
@@ -141,9 +172,11 @@ async function escalate(deps: PaymentDeps, refund: Refund, reason: string, provi
 }
 
 /**
- * The provider's refund exception flow, one round: query; done if the order's latest
- * transaction is this refund; else send it again with the same refund_request_no. A round
- * that learns nothing counts an attempt; too many call a person. Returns true when settled.
+ * The provider's refund exception flow, one round: query; if the order's latest transaction
+ * is this refund, its status decides; else send it again with the same refund_request_no.
+ * The provider answers a resend with the original's outcome. A round that learns nothing
+ * counts an attempt; a provider that says "in progress" is polled ever more slowly.
+ * Returns true when settled or escalated.
  */
 export async function resolveRefund(deps: PaymentDeps, order: Order, refund: Refund): Promise<boolean> {
   const query = await callProvider(deps, order.terminal_sn, (terminal) =>
@@ -151,24 +184,46 @@ export async function resolveRefund(deps: PaymentDeps, order: Order, refund: Ref
   );
   if (query.kind === 'found' && query.order.client_tsn === `${order.client_sn}-${refund.refund_request_no}`) {
     const provider = providerState(query.raw, query.order);
-    if (query.order.status === 'SUCCESS') {
+    const status = query.order.status;
+    if (status === 'SUCCESS') {
       await succeed(deps, order, refund, provider);
       return true;
     }
-    if (query.order.status?.startsWith('FAIL') || query.order.status === 'REFUND_ERROR') {
-      await escalate(deps, refund, `refund transaction status ${query.order.status}`, provider);
+    if (status?.startsWith('FAIL') || status === 'REFUND_ERROR') {
+      await escalate(deps, refund, `refund transaction status ${status}`, provider);
       return true;
     }
-  } else if (await settleRefundOutcome(deps, order, refund, await sendRefund(deps, order, refund))) {
+    return reschedule(deps, refund, true);
+  }
+  const resent = await sendRefund(deps, order, refund);
+  if (resent.kind === 'rejected') {
+    // The provider answers a resent refund_request_no with the original's outcome; a refusal
+    // instead may hide a refund the first send made, so a person decides.
+    await escalate(deps, refund, `resent refund refused: ${resent.error_code ?? 'FAIL'}`, providerState(resent.raw));
     return true;
   }
+  if (await settleFirstReply(deps, order, refund, resent)) return true;
+  return reschedule(deps, refund, resent.kind === 'in_progress');
+}
+
+async function reschedule(deps: PaymentDeps, refund: Refund, inProgress: boolean): Promise<boolean> {
   const current = await deps.ledger.getRefund(refund.order_id, refund.refund_request_no);
   if (!current?.work || current.status !== 'REFUND_IN_PROGRESS') return true;
+  const now = deps.now();
+  if (inProgress) {
+    if (now - Date.parse(current.created_at) > IN_PROGRESS_PATIENCE_MS) {
+      await escalate(deps, current, 'refund still in progress at the provider after a day');
+      return true;
+    }
+    const backoff = Math.min(SLOWEST_POLL_MS, deps.timing.pollIntervalMs * 2 ** Math.min(current.work.attempts, 16));
+    await deps.ledger.updateRefund(current, { work: { ...current.work, attempts: current.work.attempts + 1, due_at: now + backoff } });
+    return false;
+  }
   const attempts = current.work.attempts + 1;
   if (attempts >= deps.timing.maxAttempts) {
     await escalate(deps, current, `refund outcome unknown after ${attempts} attempts`);
     return true;
   }
-  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts, due_at: deps.now() + deps.timing.pollIntervalMs } });
+  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts, due_at: now + deps.timing.pollIntervalMs } });
   return false;
 }

@@ -8,7 +8,7 @@ import { callProvider, rawOf } from './open-order.js';
 import { reversalVerdict } from './outcomes.js';
 import { findOrder, type OrderRef } from './query.js';
 import { applyChanges, settle } from './settle.js';
-import { attentionChanges } from './verdict.js';
+import { attentionChanges, providerState } from './verdict.js';
 
 export type ReversalAction = 'revoke' | 'cancel';
 
@@ -41,11 +41,11 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
   const marked = await applyChanges(deps, found.order, (current) => {
     refused = refusal(current, action, now);
     if (refused) return undefined;
-    // A paid order is marked so no refund starts; an open one is simply cancelled.
-    const paid = current.order_status === 'PAID';
+    // The mark keeps refunds from starting, and keeps a payment that completes meanwhile
+    // from being booked PAID while our reversal may be undoing it.
     return {
-      ...(paid ? { reversal: action } : {}),
-      work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.providerTimeoutMs + deps.timing.pollIntervalMs, deadline_at: now, attempts: 0 },
+      reversal: action,
+      work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.requestLifetimeMs, deadline_at: current.work?.deadline_at ?? now, attempts: 0 },
     };
   });
   if (refused) return { kind: 'refused', message: refused };
@@ -61,14 +61,14 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
     await applyChanges(deps, marked, (current) => {
       if (!current.work) return undefined;
       // An open payment goes back to being polled, so it still reaches a final state.
-      if (current.order_status === 'CREATED') return { work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } };
+      if (current.order_status === 'CREATED') return { reversal: null, work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } };
       return { reversal: null, work: null, attention: current.attention ?? null };
     });
     return verdict.kind === 'refused'
       ? { kind: 'refused', message: `the provider refused: ${verdict.reason}` }
       : { kind: 'unavailable', message: `nothing changed (${verdict.reason}); try again` };
   }
-  if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now()));
+  if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now(), providerState(rawOf(outcome), verdict.order)));
   else if (verdict.kind !== 'retry' && verdict.kind !== 'open') order = await settle(deps, marked, verdict, rawOf(outcome));
   return { kind: 'done', found: { order, refunds: found.refunds } };
 }

@@ -65,9 +65,12 @@ export function changesFor(current: Order, verdict: Verdict, raw: RawCodes | und
   }
   switch (verdict.kind) {
     case 'paid':
-      // A reversal we sent is still being settled, or the payment is already booked.
-      if (current.order_status !== 'CREATED' && current.order_status !== 'PAY_ERROR' && current.order_status !== 'CANCEL_ERROR') return undefined;
+      // Our reversal is still on its way: only its own outcome settles the order.
       if (current.reversal) return undefined;
+      if (current.order_status === 'PAY_CANCELED' || current.order_status === 'CANCELED') {
+        return sameAttention(current, `provider reports the order PAID; we hold it as ${current.order_status}`) ? undefined : attentionChanges(`provider reports the order PAID; we hold it as ${current.order_status}`, nowMs, provider);
+      }
+      if (current.order_status !== 'CREATED' && current.order_status !== 'PAY_ERROR' && current.order_status !== 'CANCEL_ERROR') return undefined;
       return {
         ...identity(verdict.order),
         order_status: 'PAID',
@@ -80,22 +83,41 @@ export function changesFor(current: Order, verdict: Verdict, raw: RawCodes | und
     case 'not_paid':
       if (current.order_status === 'PAY_CANCELED') return undefined;
       if (current.order_status !== 'CREATED') {
-        return attentionChanges(`provider says ${verdict.reason} for an order we hold as ${current.order_status}`, nowMs, provider);
+        const reason = `provider says ${verdict.reason} for an order we hold as ${current.order_status}`;
+        return sameAttention(current, reason) ? undefined : attentionChanges(reason, nowMs, provider);
       }
-      return { ...identity(verdict.order), order_status: 'PAY_CANCELED', net_amount: 0, finished_at: iso(nowMs), work: null, attention: null, provider };
+      return {
+        ...identity(verdict.order),
+        order_status: 'PAY_CANCELED',
+        net_amount: 0,
+        failure_reason: verdict.reason,
+        reversal: null,
+        finished_at: iso(nowMs),
+        work: null,
+        attention: null,
+        provider,
+      };
     case 'canceled':
       if (current.order_status === 'CANCELED') return undefined;
-      if (current.refunded_amount > 0) {
-        return attentionChanges('provider reports CANCELED for an order with refunds', nowMs, provider);
+      if (current.refund_committed > 0) {
+        const reason = 'provider reports CANCELED for an order with refunds';
+        return sameAttention(current, reason) ? undefined : attentionChanges(reason, nowMs, provider);
       }
       return { ...identity(verdict.order), order_status: 'CANCELED', net_amount: 0, reversal: null, finished_at: iso(nowMs), work: null, attention: null, provider };
     case 'open':
       return undefined;
     case 'attention':
-      if (current.attention?.reason === verdict.reason) return undefined;
-      return { ...attentionChanges(verdict.reason, nowMs, provider), ...(verdict.order ? { order_status: verdict.order.order_status } : {}) };
+      if (sameAttention(current, verdict.reason)) return undefined;
+      return {
+        ...attentionChanges(verdict.reason, nowMs, provider),
+        // An order that never settled shows the provider's word (PAY_ERROR …); a settled one keeps its status.
+        ...(verdict.order && current.order_status === 'CREATED' ? { order_status: verdict.order.order_status } : {}),
+      };
   }
 }
+
+/** Already flagged for this reason, and nothing left scheduled: writing again would change nothing. */
+const sameAttention = (current: Order, reason: string) => current.attention?.reason === reason && current.work === undefined;
 
 export function attentionChanges(reason: string, nowMs: number, provider?: ProviderState): Changes<Order> {
   return { attention: { reason, at: iso(nowMs) }, work: null, ...(provider ? { provider } : {}) };

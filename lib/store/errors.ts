@@ -4,11 +4,18 @@ export function isConditionFailure(error: unknown): error is ConditionalCheckFai
   return error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-/** True when a transaction was refused only because one of its conditions did not hold. */
+function cancellationCodes(error: unknown): string[] {
+  if (!(error instanceof TransactionCanceledException) && (error as { name?: string } | null)?.name !== 'TransactionCanceledException') return [];
+  return ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+/** True when a transaction was refused because one of its conditions did not hold. */
 export function isTransactionConditionFailure(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException) && (error as { name?: string } | null)?.name !== 'TransactionCanceledException') {
-    return false;
-  }
-  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+  return cancellationCodes(error).includes('ConditionalCheckFailed');
+}
+
+/** True when a transaction collided with another write to the same item: nothing was written. */
+export function isTransactionConflict(error: unknown): boolean {
+  const codes = cancellationCodes(error);
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Order, OrderWithRefunds, Refund, Work } from '../payments/model.js';
 import { INDEX } from './schema.js';
-import { isConditionFailure, isTransactionConditionFailure } from './errors.js';
+import { isConditionFailure, isTransactionConditionFailure, isTransactionConflict } from './errors.js';
 
 export const DUE_SHARD = 'due';
 const ORDER_SK = 'ORDER';
@@ -25,7 +25,12 @@ export type Changes<T> = { [K in keyof T]?: T[K] | null };
 
 export type DueItem = { type: 'order'; order_id: string; due_at: number } | { type: 'refund'; order_id: string; refund_request_no: string; due_at: number };
 
-export type RefundReservation = { kind: 'reserved' } | { kind: 'exists'; refund: Refund } | { kind: 'refused' };
+export type RefundReservation =
+  | { kind: 'reserved' }
+  | { kind: 'exists'; refund: Refund }
+  | { kind: 'refused' }
+  /** Another write to the same order was in flight: nothing happened, try again. */
+  | { kind: 'busy' };
 
 // The sparse "needs work" index is keyed by top-level attributes that mirror `work`.
 function dueAttributes(work: Work | null | undefined): Record<string, unknown> {
@@ -50,9 +55,10 @@ function updateClauses(changes: Record<string, unknown>) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const put = (name: string, value: unknown) => {
+    if (value === undefined) return; // DynamoDB refuses expression names that are not used
     names[`#${name}`] = name;
     if (value === null) removes.push(`#${name}`);
-    else if (value !== undefined) {
+    else {
       values[`:${name}`] = value;
       sets.push(`#${name} = :${name}`);
     }
@@ -92,6 +98,8 @@ export class Ledger {
       if (!isConditionFailure(error) || !error.Item) throw error;
       const existing = await this.getOrder(order.order_id);
       if (!existing) throw error;
+      // Our own write, committed on an attempt whose reply the SDK did not see.
+      if (existing.order.attempt_id === order.attempt_id) return { created: true };
       return { created: false, existing };
     }
   }
@@ -197,29 +205,38 @@ export class Ledger {
       );
       return { kind: 'reserved' };
     } catch (error) {
+      if (isTransactionConflict(error)) return { kind: 'busy' };
       if (!isTransactionConditionFailure(error)) throw error;
       const existing = await this.getRefund(refund.order_id, refund.refund_request_no);
+      if (existing?.attempt_id === refund.attempt_id) return { kind: 'reserved' };
       return existing ? { kind: 'exists', refund: existing } : { kind: 'refused' };
     }
   }
 
   /**
    * Settles an in-flight refund: its own state, and the order's amounts. Conditional on the
-   * refund still being in flight, so a settlement applies once however many paths race to it.
+   * refund still being in flight, so a settlement applies once however many paths race to it;
+   * a refund booked as done is also conditional on the order's refunded amount it was computed
+   * from and on the order still being refundable, so its status and amounts cannot go stale.
    */
   async settleRefund(
     refund: Refund,
     changes: Changes<Refund>,
-    money: { refunded: boolean },
+    money: { refunded: false } | { refunded: true; refundedBefore: number },
     orderChanges: Changes<Order> = {},
   ): Promise<boolean> {
-    const amount = refund.refund_amount;
     const { expression: refundUpdate, names: refundNames, values: refundValues } = updateClauses(changes);
     const orderSets = money.refunded
       ? 'refunded_amount = refunded_amount + :amount, net_amount = net_amount - :amount'
       : 'refund_committed = refund_committed - :amount';
     const extra = updateClauses(orderChanges);
     const orderExpression = extra.expression.replace(/^SET /, `SET ${orderSets}, `);
+    const orderCondition = money.refunded
+      ? {
+          ConditionExpression: 'refunded_amount = :before AND order_status IN (:paid, :partial)',
+          ExpressionAttributeValues: { ...extra.values, ':amount': refund.refund_amount, ':before': money.refundedBefore, ':paid': 'PAID', ':partial': 'PARTIAL_REFUNDED' },
+        }
+      : { ExpressionAttributeValues: { ...extra.values, ':amount': refund.refund_amount } };
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -240,7 +257,7 @@ export class Ledger {
                 Key: orderKey(refund.order_id),
                 UpdateExpression: orderExpression,
                 ExpressionAttributeNames: extra.names,
-                ExpressionAttributeValues: { ...extra.values, ':amount': amount },
+                ...orderCondition,
               },
             },
           ],
@@ -248,7 +265,7 @@ export class Ledger {
       );
       return true;
     } catch (error) {
-      if (isTransactionConditionFailure(error)) return false;
+      if (isTransactionConditionFailure(error) || isTransactionConflict(error)) return false;
       throw error;
     }
   }

@@ -42,7 +42,8 @@ export interface FleetPage {
 
 const FLEET = 'terminal';
 const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
-const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${storeId}#${deviceId}`, sk: 'CLAIM' });
+// Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
+const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
 const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error'] as const;
 

@@ -1,6 +1,7 @@
 // Activation: vendor-signed, once per (store, device). The key goes straight into the key
 // store, then the terminal into the registry; a retry finds the terminal instead of
 // burning another activation code.
+import { checkRequest, UpayRequestError, type ActivateRequest, type Credentials } from '../upay/index.js';
 import type { Terminal } from '../store/terminal-registry.js';
 import { withRetries } from './retry.js';
 import { KEY_WRITE_RETRY, type TerminalDeps } from './deps.js';
@@ -28,29 +29,39 @@ const CLAIM_LEASE_MS = 120_000;
 
 export async function activateTerminal(deps: TerminalDeps, request: ActivationRequest): Promise<ActivationResult> {
   const { registry, telemetry } = deps;
+  const vendor = await deps.keys.vendor();
+  const providerRequest = { app_id: vendor.app_id, code: request.activation_code, device_id: request.device_id, ...(request.name ? { name: request.name } : {}) };
+  try {
+    checkRequest.activate(providerRequest);
+  } catch (error) {
+    // The provider calls it `code`; our API (and so the caller) calls it `activation_code`.
+    if (error instanceof UpayRequestError && error.field === 'code') throw new UpayRequestError('activation_code', error.reason);
+    throw error;
+  }
   const claim = await registry.claimActivation(request.store_id, request.device_id, deps.now(), CLAIM_LEASE_MS);
   if (claim.kind === 'busy') return { kind: 'busy' };
   if (claim.kind === 'activated') {
     const terminal = await registry.get(claim.terminal_sn);
-    if (terminal) return { kind: 'activated', terminal, created: false };
-    return { kind: 'needs_attention', reason: 'activation claim names a terminal missing from the registry' };
+    if (terminal && terminal.store_id === request.store_id && terminal.device_id === request.device_id) return { kind: 'activated', terminal, created: false };
+    return { kind: 'needs_attention', reason: 'activation claim names a terminal the registry does not hold for this device' };
   }
 
-  const result = await activateClaimed(deps, request);
+  let result: ActivationResult;
+  try {
+    result = await activateClaimed(deps, request, { sn: vendor.vendor_sn, key: vendor.vendor_key }, providerRequest);
+  } catch (error) {
+    await registry.releaseActivation(request.store_id, request.device_id);
+    throw error;
+  }
   if (result.kind !== 'activated') await registry.releaseActivation(request.store_id, request.device_id);
   telemetry.count(result.kind === 'activated' ? 'TerminalActivated' : 'TerminalActivationFailed');
   telemetry.info('activation finished', { store_id: request.store_id, device_id: request.device_id, outcome: result.kind });
   return result;
 }
 
-async function activateClaimed(deps: TerminalDeps, request: ActivationRequest): Promise<ActivationResult> {
+async function activateClaimed(deps: TerminalDeps, request: ActivationRequest, vendor: Credentials, providerRequest: ActivateRequest): Promise<ActivationResult> {
   const { keys, registry, telemetry } = deps;
-  const vendor = await keys.vendor();
-  const outcome = await deps.upay.activate(
-    { sn: vendor.vendor_sn, key: vendor.vendor_key },
-    { app_id: vendor.app_id, code: request.activation_code, device_id: request.device_id, ...(request.name ? { name: request.name } : {}) },
-    { timeoutMs: deps.providerTimeoutMs },
-  );
+  const outcome = await deps.upay.activate(vendor, providerRequest, { timeoutMs: deps.providerTimeoutMs });
   if (outcome.kind === 'rejected') {
     return { kind: 'refused', code: outcome.error_code ?? 'ACTIVATION_REFUSED', message: outcome.error_message ?? 'activation refused' };
   }

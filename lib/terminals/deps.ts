@@ -1,5 +1,5 @@
 import type { UpayClient } from '../upay/index.js';
-import { KeyStoreUnavailableError, type KeyStore } from '../keys/index.js';
+import { KeyExistsError, type KeyStore } from '../keys/index.js';
 import type { RetryPolicy } from './retry.js';
 import type { TerminalRegistry } from '../store/terminal-registry.js';
 import type { Telemetry } from '../telemetry.js';
@@ -16,10 +16,12 @@ export interface TerminalDeps {
   keyWriteRetry?: RetryPolicy;
 }
 
-/** Bounded retries for writing a key the provider has just issued: losing it bricks the terminal. */
+/**
+ * Writing a key the provider has just issued: losing it puts the terminal one step from
+ * bricked, so it is retried for about half a minute, on anything but "another key is stored".
+ */
 export const KEY_WRITE_RETRY: RetryPolicy = {
-  attempts: 4,
-  delaysMs: [200, 1_000, 3_000],
-  // Only a transient failure is worth repeating; "another key is stored" will not change.
-  retryIf: (error) => error instanceof KeyStoreUnavailableError,
+  attempts: 7,
+  delaysMs: [200, 1_000, 3_000, 5_000, 10_000, 10_000],
+  retryIf: (error) => !(error instanceof KeyExistsError),
 };

@@ -53,10 +53,13 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
   return report;
 }
 
+// An unconfirmed terminal's stored key is the provider's "previous": it signs for as long as
+// no further check-in happens, and one more loss would brick it. So its retry waits for the
+// next daily run (not a resumed run minutes later, in the same provider incident).
 function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
   if (terminal.status === 'parked') return false;
-  if (terminal.status === 'checkin_unconfirmed' || terminal.checked_in_at === undefined) return true;
-  return nowMs - Date.parse(terminal.checked_in_at) >= minIntervalMs;
+  const last = terminal.status === 'checkin_unconfirmed' ? terminal.last_error?.at : terminal.checked_in_at;
+  return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }
 
 async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Terminal[], report: FleetReport): Promise<boolean> {

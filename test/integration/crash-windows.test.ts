@@ -35,14 +35,16 @@ let terminalSn: string;
 const STORE = 'store-1';
 
 const timing = {
-  providerTimeoutMs: 1_000,
+  providerTimeoutMs: 500,
   pollIntervalMs: 100,
-  inRequestMs: 400,
-  payDeadlineMs: 1_500,
+  inRequestMs: 1_200,
+  payDeadlineMs: 2_000,
   precreateFastPollMs: 100,
   precreateFastMs: 300,
+  precreatePollMs: 150,
   precreateDeadlineMs: 2_000,
   maxAttempts: 4,
+  requestLifetimeMs: 1_300,
 };
 
 function deps(client: PaymentDeps['upay'] = upay): PaymentDeps {

@@ -111,11 +111,12 @@ export const orderView = z
     operator: z.string(),
     created_at: z.iso.datetime(),
     finished_at: z.iso.datetime().optional(),
-    error_code: z.string().optional().meta({ description: "The provider's error code when the payment failed" }),
+    error_code: z.string().optional().meta({ description: "Why the payment failed: the provider's error code, or ours when the provider was never reached" }),
     reversal: z.enum(['revoke', 'cancel']).optional().meta({ description: 'A reversal being settled' }),
     attention: z.string().nullable().meta({ description: 'Why a person must look at this order, or null' }),
     refunds: z.array(refundView),
     qr_code: z.string().optional(),
+    wap_pay_request: z.string().optional().meta({ description: 'For WAP and mini-program precreates: what the app opens instead of a QR code' }),
     qr_svg: z.string().optional(),
     qr_png: z.string().optional(),
   })

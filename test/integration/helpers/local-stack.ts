@@ -8,14 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/stack.js';
 
 export const FAST_TIMINGS = {
-  PROVIDER_TIMEOUT_MS: '1000',
+  PROVIDER_TIMEOUT_MS: '600',
   POLL_INTERVAL_MS: '150',
-  PAY_IN_REQUEST_MS: '900',
+  PAY_IN_REQUEST_MS: '1500',
   PAY_DEADLINE_MS: '2500',
   PRECREATE_FAST_POLL_MS: '100',
   PRECREATE_FAST_MS: '500',
+  PRECREATE_POLL_MS: '200',
   PRECREATE_DEADLINE_MS: '4000',
   MAX_ATTEMPTS: '3',
+  REQUEST_LIFETIME_MS: '1800',
 };
 
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
