@@ -27,6 +27,8 @@ export type RefundResult =
 /** A provider that keeps saying "in progress" is polled ever more slowly for this long. */
 const IN_PROGRESS_PATIENCE_MS = 24 * 3_600_000;
 const SLOWEST_POLL_MS = 10 * 60_000;
+/** Settlements of one order's refunds are serialised by a condition: each race lets one through. */
+const SETTLE_RACES = 25;
 
 export async function refund(deps: PaymentDeps, input: RefundInput): Promise<RefundResult> {
   const started = deps.now();
@@ -138,7 +140,7 @@ async function release(deps: PaymentDeps, refund: Refund, provider: ProviderStat
  * refunded amount it was computed from, so concurrent settlements cannot leave a stale status.
  */
 async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider: ProviderState): Promise<void> {
-  for (let race = 0; race < 5; race += 1) {
+  for (let race = 0; race < SETTLE_RACES; race += 1) {
     const current = race === 0 ? order : (await deps.ledger.getOrder(order.order_id))?.order;
     if (!current) return;
     const settled = await deps.ledger.settleRefund(
@@ -153,8 +155,10 @@ async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider
     }
     const latest = await deps.ledger.getRefund(refund.order_id, refund.refund_request_no);
     if (latest?.status !== 'REFUND_IN_PROGRESS') return; // someone else settled it
+    await deps.sleep(Math.random() * 20); // concurrent settlements of one order take turns
   }
-  throw new Error(`refund ${refund.refund_request_no}: too many concurrent settlements`);
+  // Still in flight and due: reconcile books it (a resend of the same number replays the success).
+  deps.telemetry.warn('refund settlement deferred to reconcile', { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
 }
 
 /** The reserved amount stays reserved: the money may have moved, so it cannot be refunded twice. */

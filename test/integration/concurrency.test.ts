@@ -1,0 +1,97 @@
+// Concurrency through the local HTTP API: nothing double-spent, nothing over-refunded,
+// one key rotation, however the requests interleave.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { activate, barcode, call, sandboxControl, startTestStack } from './helpers/local-stack.js';
+
+interface OrderBody {
+  order_id: string;
+  order_status: string;
+  net_amount: number;
+  refunded_amount: number;
+  refunds: { refund_request_no: string; refund_amount: number; status: string }[];
+}
+interface Book {
+  client_sn: string;
+  order_status: string;
+  net_amount: number;
+  refunded_amount: number;
+  refunds: unknown[];
+}
+
+let stack: LocalStack;
+let terminal: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  terminal = await activate(stack);
+});
+afterAll(() => stack?.close());
+
+const payBody = (clientSn: string, suffix = '0000') => ({ terminal_sn: terminal, client_sn: clientSn, total_amount: 1000, dynamic_id: barcode(suffix), subject: 'tea', operator: 'ann' });
+const book = async (clientSn: string) => ((await sandboxControl(stack.sandbox.url, 'GET', 'orders')) as { orders: Book[] }).orders.filter((o) => o.client_sn === clientSn);
+const payCalls = async () => ((await sandboxControl(stack.sandbox.url, 'GET', 'stats')) as { by_path: Record<string, number> }).by_path['/upay/v2/pay'] ?? 0;
+
+describe('under concurrency', () => {
+  it('refunds at most the paid amount when 50 different refunds of one order race', async () => {
+    const clientSn = `race50-${Date.now()}`;
+    const paid = (await call<OrderBody>(stack, 'POST', '/v1/payments', { token: stack.tokens.cashier, body: payBody(clientSn) })).body;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call(stack, 'POST', `/v1/orders/${paid.order_id}/refunds`, { token: stack.tokens.cashier, body: { refund_request_no: `p${i}`, refund_amount: 70, operator: 'ann' } }),
+      ),
+    );
+    expect(answers.every((a) => a.status < 500)).toBe(true);
+    const read = async () => (await call<OrderBody>(stack, 'GET', `/v1/orders/${paid.order_id}`, { token: stack.tokens.cashier })).body;
+    let order = await read();
+    for (let pass = 0; pass < 40 && order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS'); pass += 1) {
+      await stack.reconcile(300);
+      order = await read();
+    }
+    const refunded = order.refunds.filter((r) => r.status === 'REFUND_SUCCESS').reduce((sum, r) => sum + r.refund_amount, 0);
+    expect(refunded).toBeLessThanOrEqual(1000);
+    expect(refunded).toBe(Math.floor(1000 / 70) * 70);
+    expect(order).toMatchObject({ refunded_amount: refunded, net_amount: 1000 - refunded });
+    const [theirs] = await book(clientSn);
+    expect(theirs).toMatchObject({ refunded_amount: refunded, net_amount: 1000 - refunded });
+  });
+
+  it('makes one order and one provider charge of 20 identical pays sent at once', async () => {
+    const clientSn = `same20-${Date.now()}`;
+    const body = payBody(clientSn);
+    const before = await payCalls();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call<OrderBody>(stack, 'POST', '/v1/payments', { token: stack.tokens.cashier, body })));
+    expect(new Set(answers.map((a) => a.body.order_id)).size).toBe(1);
+    expect(answers.every((a) => a.status === 200 || a.status === 202)).toBe(true);
+    expect(await payCalls()).toBe(before + 1);
+    expect(await book(clientSn)).toHaveLength(1);
+  });
+
+  it('settles a pay racing its own cancel the same way at both ends', async () => {
+    const clientSn = `pay-vs-cancel-${Date.now()}`;
+    const paying = call<OrderBody>(stack, 'POST', '/v1/payments', { token: stack.tokens.cashier, body: payBody(clientSn, '9103') });
+    // The order id is derived from client_sn, so the admin can cancel while the pay is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lookup = await call<OrderBody>(stack, 'GET', `/v1/orders?client_sn=${clientSn}`, { token: stack.tokens.cashier });
+    const cancel = await call<OrderBody>(stack, 'POST', `/v1/orders/${lookup.body.order_id}/cancel`, { token: stack.tokens.admin, body: {} });
+    expect(cancel.status).toBeLessThan(500);
+    await paying;
+    let order = (await call<OrderBody>(stack, 'GET', `/v1/orders/${lookup.body.order_id}`, { token: stack.tokens.cashier })).body;
+    for (let pass = 0; pass < 40 && (order.order_status === 'CREATED' || 'reversal' in order); pass += 1) {
+      await stack.reconcile(300);
+      order = (await call<OrderBody>(stack, 'GET', `/v1/orders/${lookup.body.order_id}`, { token: stack.tokens.cashier })).body;
+    }
+    const [theirs] = await book(clientSn);
+    expect({ status: order.order_status, net: order.net_amount }).toEqual({ status: theirs?.order_status, net: theirs?.net_amount });
+    expect(order.net_amount).toBe(0);
+  });
+
+  it('rotates each key once when two fleet check-ins run at once', async () => {
+    const terminals = [terminal, await activate(stack), await activate(stack)];
+    const checkins = async () => Promise.all(terminals.map(async (sn) => ((await sandboxControl(stack.sandbox.url, 'GET', `terminals/${sn}`)) as { checkins: number }).checkins));
+    const before = await checkins();
+    await Promise.all([stack.checkInFleet(), stack.checkInFleet()]);
+    const after = await checkins();
+    expect(after.map((count, i) => count - (before[i] ?? 0))).toEqual(terminals.map(() => 1));
+  });
+});
