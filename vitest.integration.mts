@@ -6,6 +6,7 @@ export default defineConfig({
     environment: 'node',
     pool: 'forks',
     globalSetup: ['test/integration/global-setup.ts'],
+    setupFiles: ['test/integration/setup/log-scan.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: {

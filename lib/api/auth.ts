@@ -21,13 +21,17 @@ function groupsOf(claim: unknown): string[] {
   return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
 }
 
+// A store id becomes part of table keys: well-formed, printable and short, or refused.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isStoreId = (value: string) => value.length > 0 && value.length <= 128 && !LONE_SURROGATE.test(value) && !/\p{Cc}/u.test(value);
+
 export function callerOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller {
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
   const storeId = claims[STORE_CLAIM];
   const groups = groupsOf(claims[GROUPS_CLAIM]);
   const role: Role | undefined = groups.includes('admin') ? 'admin' : groups.includes('cashier') ? 'cashier' : undefined;
-  if (typeof storeId !== 'string' || storeId === '' || role === undefined) {
-    throw new ApiError('FORBIDDEN', 'the token carries no store or role');
+  if (typeof storeId !== 'string' || !isStoreId(storeId) || role === undefined) {
+    throw new ApiError('FORBIDDEN', 'the token carries no usable store or role');
   }
   return { store_id: storeId, role, subject: String(claims.sub ?? '') };
 }
