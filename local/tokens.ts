@@ -53,7 +53,7 @@ export async function localIssuer(file?: string): Promise<LocalIssuer> {
         .sign(privateKey),
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] });
+        const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG], requiredClaims: ['exp'] });
         return Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, asClaim(value)]));
       } catch {
         return undefined;

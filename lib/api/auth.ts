@@ -18,7 +18,7 @@ export const GROUPS_CLAIM = 'cognito:groups';
 function groupsOf(claim: unknown): string[] {
   if (Array.isArray(claim)) return claim.map(String);
   if (typeof claim !== 'string') return [];
-  return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  return claim.replace(/^\[|\]$/g, '').split(/\s+/).filter(Boolean);
 }
 
 // A store id becomes part of table keys: well-formed, printable and short, or refused.

@@ -25,6 +25,7 @@ export function orderView({ order, refunds }: OrderWithRefunds): OrderView {
     ...(order.finished_at ? { finished_at: order.finished_at } : {}),
     ...(code ? { error_code: code } : {}),
     ...(order.reversal ? { reversal: order.reversal } : {}),
+    ...(order.reversal_requested_by ? { reversal_requested_by: order.reversal_requested_by } : {}),
     attention: order.attention?.reason ?? null,
     ...(order.qr_code ? { qr_code: order.qr_code } : {}),
     ...(order.wap_pay_request ? { wap_pay_request: order.wap_pay_request } : {}),

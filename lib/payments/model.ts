@@ -57,6 +57,8 @@ export interface Order {
   failure_reason?: string;
   /** A revoke or cancel we sent whose outcome is still being settled. */
   reversal?: 'revoke' | 'cancel';
+  /** Who asked for the last revoke or cancel (the operator, or the admin's token subject). */
+  reversal_requested_by?: string;
   provider?: ProviderState;
   /** Fingerprint of the request that created the order: same client_sn + same body = same order. */
   request_hash: string;

@@ -33,7 +33,7 @@ function refusal(order: Order, action: ReversalAction, nowMs: number): string | 
   return undefined;
 }
 
-export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string, action: ReversalAction): Promise<ReversalResult> {
+export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string, action: ReversalAction, requestedBy: string): Promise<ReversalResult> {
   const found = await findOrder(deps, ref, storeId);
   if (!found) return { kind: 'not_found' };
   let refused: string | undefined;
@@ -45,6 +45,7 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
     // from being booked PAID while our reversal may be undoing it.
     return {
       reversal: action,
+      reversal_requested_by: requestedBy,
       work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.requestLifetimeMs, deadline_at: current.work?.deadline_at ?? now, attempts: 0 },
     };
   });

@@ -210,7 +210,7 @@ describe('a Lambda killed right after a provider call', () => {
   it('revoke, after the provider reversed it: reconcile books it CANCELED', async () => {
     const clientSn = await paidOrder();
     const killer = killedAfter('revoke');
-    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'revoke'));
+    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'revoke', 'ann'));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 
@@ -219,7 +219,7 @@ describe('a Lambda killed right after a provider call', () => {
     const opened = await pay(deps(), payRequest(clientSn, '9300'));
     expect(opened.kind === 'created' && opened.found.order.order_status).toBe('CREATED');
     const killer = killedAfter('cancel');
-    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'cancel'));
+    await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'cancel', 'ann'));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 

@@ -113,6 +113,7 @@ export const orderView = z
     finished_at: z.iso.datetime().optional(),
     error_code: z.string().optional().meta({ description: "Why the payment failed: the provider's error code, or ours when the provider was never reached" }),
     reversal: z.enum(['revoke', 'cancel']).optional().meta({ description: 'A reversal being settled' }),
+    reversal_requested_by: z.string().optional().meta({ description: 'Who asked for the last revoke or cancel' }),
     attention: z.string().nullable().meta({ description: 'Why a person must look at this order, or null' }),
     refunds: z.array(refundView),
     qr_code: z.string().optional(),
