@@ -31,6 +31,8 @@ export interface LocalStack {
   apiUrl: string;
   sandbox: Sandbox;
   storeId: string;
+  /** The local key store's file (mode 0600). */
+  keyFile: string;
   issuer: LocalIssuer;
   tokens: { admin: string; cashier: string };
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
@@ -132,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, issuer, tokens, reconcile, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, reconcile, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;

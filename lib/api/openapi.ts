@@ -9,6 +9,38 @@ import { orderLookup, orderPath, orderQuery, orderView, payBody, precreateBody, 
 
 type Json = Record<string, unknown>;
 
+const ORDER_EXAMPLE = {
+  order_id: 'ord_QPTUsGgac6feCfkZBu1LGBvIJk',
+  client_sn: 'pos1-20261126-0001',
+  sn: '7882801677970934',
+  trade_no: '2026647021272484514143769311',
+  terminal_sn: '100000743136159552',
+  order_status: 'PARTIAL_REFUNDED',
+  total_amount: 1000,
+  net_amount: 700,
+  refunded_amount: 300,
+  payway: '2',
+  sub_payway: '1',
+  subject: 'Jasmine tea',
+  operator: 'ann',
+  created_at: '2026-11-26T03:11:13.021Z',
+  finished_at: '2026-11-26T03:11:13.036Z',
+  attention: null,
+  refunds: [{ refund_request_no: 'r1', refund_amount: 300, operator: 'ann', status: 'REFUND_SUCCESS', created_at: '2026-11-26T03:12:01.000Z', finished_at: '2026-11-26T03:12:01.120Z', attention: null }],
+};
+
+const TERMINAL_EXAMPLE = {
+  terminal_sn: '100000743136159552',
+  store_id: 'store-1',
+  device_id: 'till-01',
+  name: 'Front counter',
+  status: 'active',
+  activated_at: '2026-11-20T02:00:00.000Z',
+  checked_in_at: '2026-11-26T19:00:04.000Z',
+  key_stored_at: '2026-11-26T19:00:04.000Z',
+  key_age_seconds: 3600,
+};
+
 interface RouteDoc {
   summary: string;
   description?: string;
@@ -103,7 +135,10 @@ export function openApiDocument(): Json {
       responses[status] =
         typeof answer === 'string'
           ? { description: answer, content: { 'text/plain': { schema: { type: 'string', const: answer } } } }
-          : { description: 'OK', content: { 'application/json': { schema: jsonSchema(answer, components, 'output') } } };
+          : {
+              description: 'OK',
+              content: { 'application/json': { schema: jsonSchema(answer, components, 'output'), example: answer === terminalSchema ? TERMINAL_EXAMPLE : ORDER_EXAMPLE } },
+            };
     }
     responses.default = { description: 'An error: 4xx for the caller’s mistakes (naming the field), 5xx for ours or the provider’s', content: { 'application/json': { schema: jsonSchema(errorSchema, components, 'output') } } };
     const operation: Json = {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { openApiDocument } from '../../lib/api/openapi.js';
 import { ROUTES } from '../../lib/api/routes.js';
-import { activationBody } from '../../lib/api/schemas/terminals.js';
-import { payBody, precreateBody, refundBody } from '../../lib/api/schemas/payments.js';
+import { activationBody, terminalSchema } from '../../lib/api/schemas/terminals.js';
+import { orderView, payBody, precreateBody, refundBody } from '../../lib/api/schemas/payments.js';
 
 type Operation = { requestBody?: { content: { 'application/json': { example?: unknown } } }; security: unknown[] };
 const document = openApiDocument() as { paths: Record<string, Record<string, Operation>> };
@@ -19,6 +19,18 @@ describe('the OpenAPI document', () => {
       const op = operation(route.method, route.path);
       expect(op, `${route.method} ${route.path}`).toBeDefined();
       expect(op?.security.length).toBe(route.jwt ? 1 : 0);
+    }
+  });
+
+  it('gives an example answer for every route, which the answer schema accepts', () => {
+    for (const route of ROUTES) {
+      const answers = (operation(route.method, route.path) as unknown as { responses: Record<string, { content?: Record<string, { example?: unknown }> }> }).responses;
+      const [status, answer] = Object.entries(answers).find(([code]) => code.startsWith('2')) ?? [];
+      const example = answer?.content?.['application/json']?.example;
+      if (route.function === 'notify') continue; // answers the text `success`
+      expect(example, `${route.method} ${route.path} ${status}`).toBeDefined();
+      const schema = route.path.startsWith('/v1/terminals') ? terminalSchema : orderView;
+      expect(schema.safeParse(example).success, route.path).toBe(true);
     }
   });
 
