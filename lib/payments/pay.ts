@@ -41,5 +41,6 @@ export async function pollWhileOpen(deps: PaymentDeps, order: Order, started: nu
     );
     current = await settle(deps, current, queryVerdict(outcome), rawOf(outcome));
   }
-  return current;
+  // Still open here: a notify or reconcile may have settled it meanwhile; answer the ledger's word.
+  return isOpen(current) ? ((await deps.ledger.getOrder(current.order_id))?.order ?? current) : current;
 }

@@ -165,12 +165,13 @@ async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider
 async function escalate(deps: PaymentDeps, refund: Refund, reason: string, provider?: ProviderState): Promise<void> {
   const current = (await deps.ledger.getRefund(refund.order_id, refund.refund_request_no)) ?? refund;
   if (current.status !== 'REFUND_IN_PROGRESS') return;
-  await deps.ledger.updateRefund(current, {
+  const escalated = await deps.ledger.updateRefund(current, {
     status: 'REFUND_ERROR',
     attention: { reason, at: new Date(deps.now()).toISOString() },
     work: null,
     ...(provider ? { provider } : {}),
   });
+  if (!escalated) return; // another path moved it first; it decides
   deps.telemetry.count('NeedsAttention');
   deps.telemetry.warn('refund needs attention', { order_id: refund.order_id, refund_request_no: refund.refund_request_no, reason });
 }

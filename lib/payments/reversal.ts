@@ -70,6 +70,9 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
       : { kind: 'unavailable', message: `nothing changed (${verdict.reason}); try again` };
   }
   if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now(), providerState(rawOf(outcome), verdict.order)));
-  else if (verdict.kind !== 'retry' && verdict.kind !== 'open') order = await settle(deps, marked, verdict, rawOf(outcome));
+  else if (verdict.kind === 'open') {
+    // Under way or already done at the provider: a query settles it (reconcile's next step).
+    order = await applyChanges(deps, marked, (current) => (current.work ? { work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } } : undefined));
+  } else if (verdict.kind !== 'retry') order = await settle(deps, marked, verdict, rawOf(outcome));
   return { kind: 'done', found: { order, refunds: found.refunds } };
 }

@@ -1,5 +1,6 @@
 // The terminal registry: what we know about each Upay terminal, never its key (invariant 5).
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { INDEX, TTL_ATTRIBUTE } from './schema.js';
 import { isConditionFailure } from './errors.js';
 
@@ -109,6 +110,7 @@ export class TerminalRegistry {
   async register(terminal: Terminal): Promise<void> {
     await this.db.send(
       new TransactWriteCommand({
+        ClientRequestToken: createHash('sha256').update(`register#${terminal.terminal_sn}`).digest('hex').slice(0, 36),
         TransactItems: [
           {
             Put: {

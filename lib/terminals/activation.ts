@@ -87,6 +87,13 @@ async function activateClaimed(deps: TerminalDeps, request: ActivationRequest, v
     activated_at: now,
     key_stored_at: now,
   };
-  await registry.register(terminal);
+  try {
+    // Idempotent (a client request token), so a retry after a lost reply is safe.
+    await withRetries({ attempts: 3, delaysMs: [200, 1_000] }, () => registry.register(terminal));
+  } catch (error) {
+    telemetry.error('activated terminal could not be registered', { terminal_sn: terminal.terminal_sn, error: (error as Error).name });
+    telemetry.count('TerminalNotRegistered');
+    return { kind: 'needs_attention', reason: `terminal ${terminal.terminal_sn} was activated and its key stored, but it could not be registered` };
+  }
   return { kind: 'activated', terminal, created: true };
 }

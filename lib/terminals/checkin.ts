@@ -34,9 +34,18 @@ const LEASE_MS = 90_000;
 export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, options: CheckinOptions = {}): Promise<CheckinResult> {
   const owner = randomUUID();
   const lease = await deps.registry.acquireCheckinLease(terminalSn, owner, deps.now(), LEASE_MS, options.force);
-  if (lease.kind !== 'leased') return { kind: lease.kind, terminal_sn: terminalSn };
+  if (lease.kind !== 'leased') {
+    deps.telemetry.count(METRIC[lease.kind]);
+    return { kind: lease.kind, terminal_sn: terminalSn };
+  }
 
-  const outcome = await checkInLeased(deps, lease.terminal);
+  let outcome: LeasedOutcome;
+  try {
+    outcome = await checkInLeased(deps, lease.terminal);
+  } catch (error) {
+    // Only what comes before the provider call can throw (the key read): nothing rotated.
+    outcome = { kind: 'failed', reason: (error as Error).name };
+  }
   const next = nextState(deps, lease.terminal, outcome);
   if (!(await deps.registry.finishCheckin(terminalSn, owner, next))) {
     deps.telemetry.warn('check-in lease was lost before the registry was updated', { terminal_sn: terminalSn });

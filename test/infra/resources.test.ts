@@ -57,8 +57,10 @@ describe('functions', () => {
     }
   });
 
-  it('stops every HTTP function before the 30 s integration limit, and gives the jobs their long runs', () => {
-    for (const name of HTTP_FUNCTIONS) expect(FUNCTIONS[name].timeoutSeconds, name).toBeLessThan(30);
+  it('stops every HTTP function before the 30 s integration limit but check-in, and gives the jobs their long runs', () => {
+    // Check-in outlives the answer on purpose: a freshly issued key's write is retried for ~30 s.
+    for (const name of HTTP_FUNCTIONS.filter((n) => n !== 'checkin')) expect(FUNCTIONS[name].timeoutSeconds, name).toBeLessThan(30);
+    expect(FUNCTIONS.checkin.timeoutSeconds).toBe(60);
     expect(fnProps('reconcile').Timeout).toBe(60);
     expect(fnProps('checkin-fleet').Timeout).toBe(900);
   });
