@@ -43,6 +43,16 @@ describe('the route wrapper', () => {
     expect(parse(result).error?.code).toBe('INVALID_JSON');
   });
 
+  it('answers 415 for a body that is not sent as JSON, never calling the handler', async () => {
+    const { run, handler } = handlerWith();
+    const event = httpEvent({ body: { amount: 1 } });
+    event.headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const result = await handler(event, lambdaContext());
+    expect(result.statusCode).toBe(415);
+    expect(parse(result).error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(run).not.toHaveBeenCalled();
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const { run, handler } = handlerWith();
     const result = await handler(httpEvent({ rawBody: JSON.stringify({ amount: 1, note: 'x'.repeat(MAX_BODY_BYTES) }) }), lambdaContext());
