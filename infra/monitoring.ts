@@ -100,7 +100,7 @@ export class Monitoring extends Construct {
       description: 'A terminal was parked after a second unconfirmed check-in: no automatic check-in touches it until an admin checks it in.',
     });
     this.alarm('TerminalKeyTrouble', {
-      metric: sum('Terminal key refused or lost', { refused: app('TerminalKeyRefused'), lost: app('TerminalKeyLost') }),
+      metric: sum('Terminal key refused, lost or unregistered', { refused: app('TerminalKeyRefused'), lost: app('TerminalKeyLost'), unregistered: app('TerminalNotRegistered') }),
       threshold: 1,
       description: 'Upay refused a freshly read terminal key, or an activation could not store the key Upay issued.',
     });

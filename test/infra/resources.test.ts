@@ -322,7 +322,7 @@ describe('alarms and dashboard', () => {
     expect(alarmNamed('ReconcileBacklog')).toMatchObject({ MetricName: 'ReconcileBacklogAgeSeconds', Statistic: 'Minimum', Threshold: 300, EvaluationPeriods: 2 });
     expect(appMetricsOf(alarmNamed('CheckinFailures')).sort()).toEqual(['CheckinFailed', 'CheckinUnconfirmed']);
     expect(appMetricsOf(alarmNamed('TerminalParked'))).toEqual(['TerminalParked']);
-    expect(appMetricsOf(alarmNamed('TerminalKeyTrouble')).sort()).toEqual(['TerminalKeyLost', 'TerminalKeyRefused']);
+    expect(appMetricsOf(alarmNamed('TerminalKeyTrouble')).sort()).toEqual(['TerminalKeyLost', 'TerminalKeyRefused', 'TerminalNotRegistered']);
     expect(alarmNamed('NeedsAttention')).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'upay-backend' }] });
   });
 
