@@ -11,7 +11,7 @@ import {
 } from './outcomes.js';
 import type { Exchange } from './outcomes.js';
 import { activateBody, checkinBody, orderRefCall, payCall, precreateCall, refundCall } from './requests.js';
-import type { WireBody } from './requests.js';
+import type { OrderCall, WireBody } from './requests.js';
 import { UpayRequestError } from './errors.js';
 import { post } from './transport.js';
 import { credentials } from './validation.js';
@@ -82,39 +82,33 @@ export class UpayClient {
   }
 
   async pay(terminalPair: Credentials, req: PayRequest, o?: CallOptions): Promise<PayOutcome> {
-    const signer = terminal(terminalPair);
-    const call = payCall(signer.sn, req);
-    return payOutcome(await this.#json('/upay/v2/pay', signer, call.body, o), call.expect);
+    const { call, reply } = await this.#orderCall('/upay/v2/pay', terminalPair, payCall, req, o);
+    return payOutcome(reply, call.expect);
   }
 
   async precreate(terminalPair: Credentials, req: PrecreateRequest, o?: CallOptions): Promise<PrecreateOutcome> {
-    const signer = terminal(terminalPair);
-    const call = precreateCall(signer.sn, req);
-    return precreateOutcome(await this.#json('/upay/v2/precreate', signer, call.body, o), call.expect, call.payload);
+    const { call, reply } = await this.#orderCall('/upay/v2/precreate', terminalPair, precreateCall, req, o);
+    return precreateOutcome(reply, call.expect, call.payload);
   }
 
   async query(terminalPair: Credentials, req: OrderRef, o?: CallOptions): Promise<QueryOutcome> {
-    const signer = terminal(terminalPair);
-    const call = orderRefCall(signer.sn, req);
-    return queryOutcome(await this.#json('/upay/v2/query', signer, call.body, o), call.expect);
+    const { call, reply } = await this.#orderCall('/upay/v2/query', terminalPair, orderRefCall, req, o);
+    return queryOutcome(reply, call.expect);
   }
 
   async refund(terminalPair: Credentials, req: RefundRequest, o?: CallOptions): Promise<RefundOutcome> {
-    const signer = terminal(terminalPair);
-    const call = refundCall(signer.sn, req);
-    return refundOutcome(await this.#json('/upay/v2/refund', signer, call.body, o), call.expect);
+    const { call, reply } = await this.#orderCall('/upay/v2/refund', terminalPair, refundCall, req, o);
+    return refundOutcome(reply, call.expect);
   }
 
   async revoke(terminalPair: Credentials, req: OrderRef, o?: CallOptions): Promise<CancelOutcome> {
-    const signer = terminal(terminalPair);
-    const call = orderRefCall(signer.sn, req);
-    return cancelOutcome(await this.#json('/upay/v2/revoke', signer, call.body, o), call.expect);
+    const { call, reply } = await this.#orderCall('/upay/v2/revoke', terminalPair, orderRefCall, req, o);
+    return cancelOutcome(reply, call.expect);
   }
 
   async cancel(terminalPair: Credentials, req: OrderRef, o?: CallOptions): Promise<CancelOutcome> {
-    const signer = terminal(terminalPair);
-    const call = orderRefCall(signer.sn, req);
-    return cancelOutcome(await this.#json('/upay/v2/cancel', signer, call.body, o), call.expect);
+    const { call, reply } = await this.#orderCall('/upay/v2/cancel', terminalPair, orderRefCall, req, o);
+    return cancelOutcome(reply, call.expect);
   }
 
   async uploadLog(terminalPair: Credentials, gzippedLog: Uint8Array, o?: CallOptions): Promise<UploadLogOutcome> {
@@ -126,6 +120,23 @@ export class UpayClient {
       throw new UpayRequestError('log', 'must be a gzip stream');
     }
     return uploadLogOutcome(await this.#exchange('/terminal/uploadLog', signer, gzippedLog, o));
+  }
+
+  /**
+   * A transaction call signed by the terminal: its pair checked, then the request checked and
+   * built for its terminal_sn, then sent. The call comes back with the reply, for what the
+   * reply must match.
+   */
+  async #orderCall<C extends OrderCall>(
+    path: string,
+    terminalPair: Credentials,
+    build: (terminalSn: string, request: unknown) => C,
+    req: unknown,
+    o?: CallOptions,
+  ): Promise<{ call: C; reply: Exchange }> {
+    const signer = terminal(terminalPair);
+    const call = build(signer.sn, req);
+    return { call, reply: await this.#json(path, signer, call.body, o) };
   }
 
   /** Serialised once: these bytes are both signed and sent. */

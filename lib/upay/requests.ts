@@ -90,6 +90,20 @@ function orderContent(r: Record<string, unknown>) {
   };
 }
 
+/** The optional fields pay and precreate both end their body with, in the documented order. */
+function orderDetails(content: ReturnType<typeof orderContent>) {
+  return {
+    description: content.description,
+    longitude: content.longitude,
+    latitude: content.latitude,
+    device_id: content.device_id,
+    extended: content.extended,
+    goods_details: content.goods_details,
+    reflect: content.reflect,
+    notify_url: content.notify_url,
+  };
+}
+
 export function payCall(terminalSn: string, request: unknown): OrderCall {
   const r = requestObject(request);
   const content = orderContent(r);
@@ -101,14 +115,7 @@ export function payCall(terminalSn: string, request: unknown): OrderCall {
     subject: content.subject,
     operator: content.operator,
     payway: r.payway === undefined ? undefined : oneOf(r.payway, 'payway', PAYWAYS),
-    description: content.description,
-    longitude: content.longitude,
-    latitude: content.latitude,
-    device_id: content.device_id,
-    extended: content.extended,
-    goods_details: content.goods_details,
-    reflect: content.reflect,
-    notify_url: content.notify_url,
+    ...orderDetails(content),
   });
   return { body, expect: newOrder(content) };
 }
@@ -129,14 +136,7 @@ export function precreateCall(terminalSn: string, request: unknown): PrecreateCa
     payer_uid: payerUid,
     subject: content.subject,
     operator: content.operator,
-    description: content.description,
-    longitude: content.longitude,
-    latitude: content.latitude,
-    device_id: content.device_id,
-    extended: content.extended,
-    goods_details: content.goods_details,
-    reflect: content.reflect,
-    notify_url: content.notify_url,
+    ...orderDetails(content),
   });
   const inApp = subPayway !== undefined && IN_APP_SUB_PAYWAYS.includes(subPayway);
   return { body, expect: newOrder(content), payload: inApp ? 'wap_pay_request' : 'qr_code' };

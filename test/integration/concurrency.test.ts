@@ -2,22 +2,8 @@
 // one key rotation, however the requests interleave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
-import { activate, barcode, call, sandboxControl, startTestStack } from './helpers/local-stack.js';
-
-interface OrderBody {
-  order_id: string;
-  order_status: string;
-  net_amount: number;
-  refunded_amount: number;
-  refunds: { refund_request_no: string; refund_amount: number; status: string }[];
-}
-interface Book {
-  client_sn: string;
-  order_status: string;
-  net_amount: number;
-  refunded_amount: number;
-  refunds: unknown[];
-}
+import { activate, barcode, bookOf, call, providerCalls, sandboxControl, startTestStack } from './helpers/local-stack.js';
+import type { OrderBody } from './helpers/local-stack.js';
 
 let stack: LocalStack;
 let terminal: string;
@@ -29,8 +15,6 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const payBody = (clientSn: string, suffix = '0000') => ({ terminal_sn: terminal, client_sn: clientSn, total_amount: 1000, dynamic_id: barcode(suffix), subject: 'tea', operator: 'ann' });
-const book = async (clientSn: string) => ((await sandboxControl(stack.sandbox.url, 'GET', 'orders')) as { orders: Book[] }).orders.filter((o) => o.client_sn === clientSn);
-const payCalls = async () => ((await sandboxControl(stack.sandbox.url, 'GET', 'stats')) as { by_path: Record<string, number> }).by_path['/upay/v2/pay'] ?? 0;
 
 describe('under concurrency', () => {
   it('refunds at most the paid amount when 50 different refunds of one order race', async () => {
@@ -52,19 +36,19 @@ describe('under concurrency', () => {
     expect(refunded).toBeLessThanOrEqual(1000);
     expect(refunded).toBe(Math.floor(1000 / 70) * 70);
     expect(order).toMatchObject({ refunded_amount: refunded, net_amount: 1000 - refunded });
-    const [theirs] = await book(clientSn);
+    const [theirs] = await bookOf(stack, clientSn);
     expect(theirs).toMatchObject({ refunded_amount: refunded, net_amount: 1000 - refunded });
   });
 
   it('makes one order and one provider charge of 20 identical pays sent at once', async () => {
     const clientSn = `same20-${Date.now()}`;
     const body = payBody(clientSn);
-    const before = await payCalls();
+    const before = await providerCalls(stack, '/upay/v2/pay');
     const answers = await Promise.all(Array.from({ length: 20 }, () => call<OrderBody>(stack, 'POST', '/v1/payments', { token: stack.tokens.cashier, body })));
     expect(new Set(answers.map((a) => a.body.order_id)).size).toBe(1);
     expect(answers.every((a) => a.status === 200 || a.status === 202)).toBe(true);
-    expect(await payCalls()).toBe(before + 1);
-    expect(await book(clientSn)).toHaveLength(1);
+    expect(await providerCalls(stack, '/upay/v2/pay')).toBe(before + 1);
+    expect(await bookOf(stack, clientSn)).toHaveLength(1);
   });
 
   it('settles a pay racing its own cancel the same way at both ends', async () => {
@@ -81,7 +65,7 @@ describe('under concurrency', () => {
       await stack.reconcile(300);
       order = (await call<OrderBody>(stack, 'GET', `/v1/orders/${lookup.body.order_id}`, { token: stack.tokens.cashier })).body;
     }
-    const [theirs] = await book(clientSn);
+    const [theirs] = await bookOf(stack, clientSn);
     expect({ status: order.order_status, net: order.net_amount }).toEqual({ status: theirs?.order_status, net: theirs?.net_amount });
     expect(order.net_amount).toBe(0);
   });

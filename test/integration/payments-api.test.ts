@@ -2,32 +2,8 @@
 // the sandbox over real HTTP), one test per path of the provider's sequence diagrams.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
-import { activate, barcode, call, sandboxControl, startTestStack } from './helpers/local-stack.js';
-
-interface OrderBody {
-  order_id: string;
-  client_sn: string;
-  sn?: string;
-  order_status: string;
-  total_amount: number;
-  net_amount: number;
-  refunded_amount: number;
-  error_code?: string;
-  attention: string | null;
-  refunds: { refund_request_no: string; refund_amount: number; status: string }[];
-  qr_code?: string;
-  qr_svg?: string;
-  qr_png?: string;
-  error?: { code: string; field?: string };
-}
-
-interface Book {
-  client_sn: string;
-  order_status: string;
-  net_amount: number;
-  refunded_amount: number;
-  refunds: unknown[];
-}
+import { activate, barcode, bookOf, call, providerCalls, sandboxControl, startTestStack } from './helpers/local-stack.js';
+import type { OrderBody } from './helpers/local-stack.js';
 
 let stack: LocalStack;
 let terminal: string;
@@ -48,9 +24,6 @@ const pay = (body: Record<string, unknown>, token = stack.tokens.cashier) =>
 const getOrder = (orderId: string, token = stack.tokens.cashier) => call<OrderBody>(stack, 'GET', `/v1/orders/${orderId}`, { token });
 const refund = (orderId: string, body: Record<string, unknown>) =>
   call<OrderBody>(stack, 'POST', `/v1/orders/${orderId}/refunds`, { token: stack.tokens.cashier, body: { operator: 'ann', ...body } });
-const books = async () => ((await sandboxControl(stack.sandbox.url, 'GET', 'orders')) as { orders: Book[] }).orders;
-const bookOf = async (sn: string) => (await books()).filter((order) => order.client_sn === sn);
-const providerCalls = async (path: string) => ((await sandboxControl(stack.sandbox.url, 'GET', 'stats')) as { by_path: Record<string, number> }).by_path[path] ?? 0;
 
 /** Runs reconcile passes until the order is no longer CREATED (bounded). */
 async function settleByReconcile(orderId: string): Promise<OrderBody> {
@@ -90,28 +63,28 @@ describe('pay', () => {
     expect(answer.status).toBe(202);
     const settled = await settleByReconcile(answer.body.order_id);
     expect(settled).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
-    expect((await bookOf(sn))[0]).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
+    expect((await bookOf(stack, sn))[0]).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
 
   it('finds and settles a payment whose reply was lost after the provider charged, without charging twice', async () => {
     const sn = clientSn('dropped');
     await sandboxControl(stack.sandbox.url, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/pay', count: 1 });
-    const before = await providerCalls('/upay/v2/pay');
+    const before = await providerCalls(stack, '/upay/v2/pay');
     const answer = await pay({ client_sn: sn });
     expect(answer.body.order_status).toBe('PAID');
-    expect(await providerCalls('/upay/v2/pay')).toBe(before + 1);
-    expect(await bookOf(sn)).toHaveLength(1);
+    expect(await providerCalls(stack, '/upay/v2/pay')).toBe(before + 1);
+    expect(await bookOf(stack, sn)).toHaveLength(1);
   });
 
   it('returns the same order for a repeated request, with one provider charge', async () => {
     const sn = clientSn('dup');
     const body = { client_sn: sn, dynamic_id: barcode() };
-    const before = await providerCalls('/upay/v2/pay');
+    const before = await providerCalls(stack, '/upay/v2/pay');
     const first = await pay(body);
     const second = await pay(body);
     expect(second.status).toBe(200);
     expect(second.body.order_id).toBe(first.body.order_id);
-    expect(await providerCalls('/upay/v2/pay')).toBe(before + 1);
+    expect(await providerCalls(stack, '/upay/v2/pay')).toBe(before + 1);
   });
 
   it('answers 409 for the same client_sn with a different body', async () => {
@@ -149,7 +122,7 @@ describe('refunds', () => {
     expect(second.body).toMatchObject({ order_status: 'REFUNDED', net_amount: 0, refunded_amount: 1000 });
     const third = await refund(paid.order_id, { refund_request_no: 'r3', refund_amount: 1 });
     expect(third.status).toBe(409);
-    const [book] = await bookOf(paid.client_sn);
+    const [book] = await bookOf(stack, paid.client_sn);
     expect(book).toMatchObject({ order_status: 'REFUNDED', net_amount: 0, refunded_amount: 1000 });
   });
 
@@ -170,7 +143,7 @@ describe('refunds', () => {
     const answer = await refund(paid.order_id, { refund_request_no: 'lost', refund_amount: 400 });
     const settled = answer.body.refunds[0]?.status === 'REFUND_SUCCESS' ? answer.body : await settleByReconcile(paid.order_id);
     expect(settled).toMatchObject({ net_amount: 600, refunded_amount: 400 });
-    const [book] = await bookOf(paid.client_sn);
+    const [book] = await bookOf(stack, paid.client_sn);
     expect(book?.refunds).toHaveLength(1);
     expect(book).toMatchObject({ net_amount: 600 });
   });
@@ -184,7 +157,7 @@ describe('refunds', () => {
     const succeeded = final.refunds.filter((r) => r.status === 'REFUND_SUCCESS').reduce((sum, r) => sum + r.refund_amount, 0);
     expect(succeeded).toBeLessThanOrEqual(1000);
     expect(final.net_amount).toBe(1000 - succeeded);
-    const [book] = await bookOf(paid.client_sn);
+    const [book] = await bookOf(stack, paid.client_sn);
     expect(book?.net_amount).toBe(final.net_amount);
   });
 
@@ -210,11 +183,11 @@ describe('revoke and cancel', () => {
   it('refuses to revoke after a refund, without asking the provider', async () => {
     const paid = (await pay({ client_sn: clientSn('revoke-refunded') })).body;
     await refund(paid.order_id, { refund_request_no: 'x', refund_amount: 100 });
-    const before = await providerCalls('/upay/v2/revoke');
+    const before = await providerCalls(stack, '/upay/v2/revoke');
     const answer = await revoke(paid.order_id);
     expect(answer.status).toBe(409);
     expect(answer.body.error?.code).toBe('NOT_REVOCABLE');
-    expect(await providerCalls('/upay/v2/revoke')).toBe(before);
+    expect(await providerCalls(stack, '/upay/v2/revoke')).toBe(before);
   });
 
   it('refuses to revoke on the next day, and leaves the order paid', async () => {
@@ -313,11 +286,11 @@ describe('bad input', () => {
 
   it.each(cases)('refuses %s with a 4xx naming the field, storing and sending nothing', async (_label, change, field) => {
     const sn = clientSn('bad');
-    const before = await providerCalls('/upay/v2/pay');
+    const before = await providerCalls(stack, '/upay/v2/pay');
     const answer = await pay({ client_sn: sn, ...change });
     expect(answer.status).toBe(400);
     if (field) expect(answer.body.error?.field).toBe(field);
-    expect(await providerCalls('/upay/v2/pay')).toBe(before);
+    expect(await providerCalls(stack, '/upay/v2/pay')).toBe(before);
     const lookup = await call(stack, 'GET', `/v1/orders?client_sn=${encodeURIComponent(typeof change.client_sn === 'string' ? change.client_sn : sn)}`, { token: stack.tokens.cashier });
     expect(lookup.status).toBe(lookup.status === 400 ? 400 : 404);
   });

@@ -1,29 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode, clientSn, md5Hex, rawPost } from './helpers/sandbox-raw.js';
-import type { BookEntry, Envelope, Terminal } from './helpers/sandbox-raw.js';
+import { barcode, clientSn, md5Hex, payFields, rawPost, useSandbox } from './helpers/sandbox-raw.js';
+import type { BookEntry, Envelope, RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
 let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
+useSandbox((session) => ({ sandbox, upay, terminal } = session));
 
 afterEach(async () => {
   await upay.control('DELETE', '/_sandbox/faults');
 });
 
-afterAll(async () => {
-  await sandbox.close();
-});
-
 function payBody(sn: string): string {
-  return JSON.stringify({ terminal_sn: terminal.sn, client_sn: sn, total_amount: '1000', dynamic_id: barcode(), subject: 'tea', operator: 'ann' });
+  return JSON.stringify({ terminal_sn: terminal.sn, ...payFields({ client_sn: sn }) });
 }
 
 // A pay sent without the helper's HTTP-status check, so that broken replies can be inspected.

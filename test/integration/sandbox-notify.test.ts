@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../local/sandbox/index.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode } from './helpers/sandbox-raw.js';
+import { RawUpay, barcode, useSandbox } from './helpers/sandbox-raw.js';
 import type { Terminal } from './helpers/sandbox-raw.js';
 
 interface Callback {
@@ -75,17 +75,10 @@ let upay: RawUpay;
 let terminal: Terminal;
 const receiver = new Receiver();
 
-beforeAll(async () => {
-  await receiver.start();
-  sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: RETRY_DELAYS_MS });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
-
-afterAll(async () => {
-  await sandbox.close();
-  await receiver.stop();
-});
+// Registered before the sandbox, so the receiver starts first and stops last.
+beforeAll(() => receiver.start());
+afterAll(() => receiver.stop());
+useSandbox((session) => ({ sandbox, upay, terminal } = session), { notifyRetryDelaysMs: RETRY_DELAYS_MS });
 
 async function attemptsFor(sn: string): Promise<NotifyAttempt[]> {
   const { body } = await upay.control<{ notifications: NotifyAttempt[] }>('GET', '/_sandbox/notifications');

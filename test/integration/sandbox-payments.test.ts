@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
-import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode, clientSn } from './helpers/sandbox-raw.js';
-import type { Terminal } from './helpers/sandbox-raw.js';
+import { describe, expect, it } from 'vitest';
+import { barcode, clientSn, useSandbox } from './helpers/sandbox-raw.js';
+import type { RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
-let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
+useSandbox((session) => ({ upay, terminal } = session));
 
 async function queryStatus(reference: { sn?: string; client_sn?: string }): Promise<string | undefined> {
   return (await upay.query(terminal, reference)).biz_response?.data?.order_status;

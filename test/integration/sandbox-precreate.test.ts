@@ -1,27 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
-import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, clientSn } from './helpers/sandbox-raw.js';
-import type { BookEntry, Terminal } from './helpers/sandbox-raw.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clientSn, useSandbox } from './helpers/sandbox-raw.js';
+import type { BookEntry, RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
 const EXPIRY_SECONDS = 100;
 
-let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, precreateExpirySeconds: EXPIRY_SECONDS });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
+useSandbox((session) => ({ upay, terminal } = session), { precreateExpirySeconds: EXPIRY_SECONDS });
 
 afterEach(async () => {
   await upay.setClock(Date.now());
-});
-
-afterAll(async () => {
-  await sandbox.close();
 });
 
 const scan = (reference: { sn?: string; client_sn?: string }) =>

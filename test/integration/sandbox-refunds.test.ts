@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
-import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode } from './helpers/sandbox-raw.js';
-import type { Terminal } from './helpers/sandbox-raw.js';
+import { describe, expect, it } from 'vitest';
+import { barcode, useSandbox } from './helpers/sandbox-raw.js';
+import type { RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
 const DAY_MS = 86_400_000;
 
-let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
+useSandbox((session) => ({ upay, terminal } = session));
 
 describe('refunds', () => {
   it('takes partial refunds until the net amount is exactly zero, then the order is REFUNDED', async () => {

@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
-import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode } from './helpers/sandbox-raw.js';
-import type { Envelope, Terminal } from './helpers/sandbox-raw.js';
+import { describe, expect, it } from 'vitest';
+import { barcode, useSandbox } from './helpers/sandbox-raw.js';
+import type { Envelope, RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
 const HOUR_MS = 3_600_000;
 
-let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
+useSandbox((session) => ({ upay, terminal } = session));
 
 const cancel = (reference: { sn?: string; client_sn?: string }): Promise<Envelope> => upay.call(terminal, '/upay/v2/cancel', reference);
 const revoke = (reference: { sn?: string; client_sn?: string }): Promise<Envelope> => upay.call(terminal, '/upay/v2/revoke', reference);

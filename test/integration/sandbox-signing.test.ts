@@ -1,34 +1,17 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../local/sandbox/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import { RawUpay, barcode, clientSn, md5Hex, rawPost } from './helpers/sandbox-raw.js';
-import type { Terminal } from './helpers/sandbox-raw.js';
+import { barcode, clientSn, md5Hex, payFields, rawPost, useSandbox } from './helpers/sandbox-raw.js';
+import type { RawUpay, Terminal } from './helpers/sandbox-raw.js';
 
 let sandbox: Sandbox;
 let upay: RawUpay;
 let terminal: Terminal;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  upay = new RawUpay(sandbox);
-  terminal = await upay.newTerminal();
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
+useSandbox((session) => ({ sandbox, upay, terminal } = session));
 
 function payBody(fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    terminal_sn: terminal.sn,
-    client_sn: clientSn(),
-    total_amount: '1000',
-    dynamic_id: barcode(),
-    subject: 'tea',
-    operator: 'ann',
-    ...fields,
-  };
+  return { terminal_sn: terminal.sn, ...payFields(fields) };
 }
 
 function collectNonStrings(value: unknown, path: string, found: string[]): string[] {

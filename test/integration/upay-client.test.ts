@@ -667,34 +667,22 @@ describe('an injected fault', () => {
     expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('not_found');
   });
 
-  it('maintenance is a server error marked as maintenance, and nothing was applied', async () => {
-    const { request, outcome } = await payUnder('maintenance');
-    expect(outcome).toMatchObject({ kind: 'transport', failure: { kind: 'server_error', code: 'MAINTENANCE_INPROGRESS', maintenance: true } });
+  it.each([
+    ['maintenance', 'a server error marked as maintenance', { kind: 'server_error', code: 'MAINTENANCE_INPROGRESS', maintenance: true }],
+    ['bad_gateway', 'a bad reply with HTTP 502', { kind: 'bad_reply', httpStatus: 502 }],
+    ['close', 'a lost connection', { kind: 'connection_lost' }],
+  ])('%s is %s, and nothing was applied', async (kind, _what, failure) => {
+    const { request, outcome } = await payUnder(kind);
+    expect(outcome).toMatchObject({ kind: 'transport', failure });
     expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('not_found');
   });
 
-  it('malformed is a bad reply (outcome unknown), and the payment did happen', async () => {
-    const { request, outcome } = await payUnder('malformed');
-    expect(outcome).toMatchObject({ kind: 'transport', failure: { kind: 'bad_reply' } });
-    if (outcome.kind === 'transport') expect(failureCertainty(outcome.failure)).toBe('unknown');
-    expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('PAID');
-  });
-
-  it('bad_gateway is a bad reply with HTTP 502, and nothing was applied', async () => {
-    const { request, outcome } = await payUnder('bad_gateway');
-    expect(outcome).toMatchObject({ kind: 'transport', failure: { kind: 'bad_reply', httpStatus: 502 } });
-    expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('not_found');
-  });
-
-  it('close is a lost connection, and nothing was applied', async () => {
-    const { request, outcome } = await payUnder('close');
-    expect(outcome).toMatchObject({ kind: 'transport', failure: { kind: 'connection_lost' } });
-    expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('not_found');
-  });
-
-  it('drop_reply is a lost connection, and a later query shows the payment happened', async () => {
-    const { request, outcome } = await payUnder('drop_reply');
-    expect(outcome).toMatchObject({ kind: 'transport', failure: { kind: 'connection_lost' } });
+  it.each([
+    ['malformed is a bad reply (outcome unknown), and the payment did happen', 'malformed', { kind: 'bad_reply' }],
+    ['drop_reply is a lost connection, and a later query shows the payment happened', 'drop_reply', { kind: 'connection_lost' }],
+  ])('%s', async (_title, kind, failure) => {
+    const { request, outcome } = await payUnder(kind);
+    expect(outcome).toMatchObject({ kind: 'transport', failure });
     if (outcome.kind === 'transport') expect(failureCertainty(outcome.failure)).toBe('unknown');
     expect(await statusOf(terminal, { client_sn: request.client_sn })).toBe('PAID');
   });

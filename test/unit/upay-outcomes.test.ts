@@ -9,17 +9,22 @@ const PAY: PayRequest = { client_sn: 'o-1', total_amount: 1000, dynamic_id: '280
 const PRECREATE = { client_sn: 'o-1', total_amount: 1000, subject: 'tea', operator: 'ann', payway: '3' } as const;
 const REFUND = { client_sn: 'o-1', refund_request_no: 'r-1', operator: 'ann', refund_amount: 300 };
 
+/** Fields of the order below whose text is the same on the wire and once read. */
+const ORDER_TEXT = {
+  terminal_sn: TERMINAL.sn,
+  sn: SN,
+  client_sn: 'o-1',
+  trade_no: '2024010122001',
+  status: 'SUCCESS',
+  order_status: 'PAID',
+  payway: '3',
+  sub_payway: '1',
+};
+
 /** An order as the provider sends it: every value a string. */
 function order(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    terminal_sn: TERMINAL.sn,
-    sn: SN,
-    client_sn: 'o-1',
-    trade_no: '2024010122001',
-    status: 'SUCCESS',
-    order_status: 'PAID',
-    payway: '3',
-    sub_payway: '1',
+    ...ORDER_TEXT,
     total_amount: '1000',
     net_amount: '1000',
     subject: 'tea',
@@ -51,14 +56,7 @@ describe('a pay reply', () => {
     expect(outcome).toEqual({
       kind: 'paid',
       order: {
-        terminal_sn: TERMINAL.sn,
-        sn: SN,
-        client_sn: 'o-1',
-        trade_no: '2024010122001',
-        status: 'SUCCESS',
-        order_status: 'PAID',
-        payway: '3',
-        sub_payway: '1',
+        ...ORDER_TEXT,
         total_amount: 1000,
         net_amount: 1000,
         subject: 'tea',

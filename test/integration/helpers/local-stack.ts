@@ -31,6 +31,33 @@ export function startTestStack(options: LocalStackOptions = {}): Promise<LocalSt
   });
 }
 
+/** An order as the payment API answers it: the fields the tests read. */
+export interface OrderBody {
+  order_id: string;
+  client_sn: string;
+  sn?: string;
+  order_status: string;
+  total_amount: number;
+  net_amount: number;
+  refunded_amount: number;
+  error_code?: string;
+  attention: string | null;
+  refunds: { refund_request_no: string; refund_amount: number; status: string }[];
+  qr_code?: string;
+  qr_svg?: string;
+  qr_png?: string;
+  error?: { code: string; field?: string };
+}
+
+/** An order in the sandbox's books. */
+export interface Book {
+  client_sn: string;
+  order_status: string;
+  net_amount: number;
+  refunded_amount: number;
+  refunds: unknown[];
+}
+
 export interface Answer<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -66,6 +93,18 @@ export async function sandboxControl(sandboxUrl: string, method: 'GET' | 'POST' 
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return response.json();
+}
+
+/** The sandbox's book entries for the order with this client_sn: one, unless it was double-spent. */
+export async function bookOf(stack: LocalStack, clientSn: string): Promise<Book[]> {
+  const { orders } = (await sandboxControl(stack.sandbox.url, 'GET', 'orders')) as { orders: Book[] };
+  return orders.filter((order) => order.client_sn === clientSn);
+}
+
+/** How many requests the sandbox has answered at `path` (e.g. `/upay/v2/pay`). */
+export async function providerCalls(stack: LocalStack, path: string): Promise<number> {
+  const { by_path } = (await sandboxControl(stack.sandbox.url, 'GET', 'stats')) as { by_path: Record<string, number> };
+  return by_path[path] ?? 0;
 }
 
 /** A wallet barcode (Alipay prefix, 18 digits) ending in the sandbox scenario `suffix`. */

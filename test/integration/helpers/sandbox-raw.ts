@@ -1,7 +1,9 @@
 // Raw HTTP against the Upay sandbox: fetch plus a hand-written md5 signature, deliberately
 // sharing nothing with lib/upay so that the sandbox is checked against the protocol text.
 import { createHash } from 'node:crypto';
-import type { Sandbox } from '../../../local/sandbox/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startSandbox } from '../../../local/sandbox/index.js';
+import type { Sandbox, SandboxOptions } from '../../../local/sandbox/index.js';
 
 export interface Credentials {
   sn: string;
@@ -87,6 +89,11 @@ export function barcode(suffix = '0000'): string {
   return `28${'1'.repeat(12)}${suffix}`;
 }
 
+// The fields of a pay that succeeds; `fields` adds to or overrides them.
+export function payFields(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return { client_sn: clientSn(), total_amount: '1000', dynamic_id: barcode(), subject: 'tea', operator: 'ann', ...fields };
+}
+
 export class RawUpay {
   #devices = 0;
 
@@ -132,14 +139,7 @@ export class RawUpay {
   }
 
   pay(terminal: Credentials, fields: Record<string, unknown> = {}): Promise<Envelope> {
-    return this.call(terminal, '/upay/v2/pay', {
-      client_sn: clientSn(),
-      total_amount: '1000',
-      dynamic_id: barcode(),
-      subject: 'tea',
-      operator: 'ann',
-      ...fields,
-    });
+    return this.call(terminal, '/upay/v2/pay', payFields(fields));
   }
 
   async paidOrder(terminal: Credentials, fields: Record<string, unknown> = {}): Promise<OrderData> {
@@ -203,4 +203,24 @@ export class RawUpay {
   async now(): Promise<number> {
     return (await this.control<{ now_ms: number }>('GET', '/_sandbox/clock')).body.now_ms;
   }
+}
+
+export interface SandboxSession {
+  sandbox: Sandbox;
+  upay: RawUpay;
+  terminal: Terminal;
+}
+
+// The test file's sandbox: started on a free port before its tests (with `options`), with a
+// RawUpay and one newly activated terminal handed to `ready`, and closed after its tests.
+export function useSandbox(ready: (session: SandboxSession) => void, options: SandboxOptions = {}): void {
+  let sandbox: Sandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, ...options });
+    const upay = new RawUpay(sandbox);
+    ready({ sandbox, upay, terminal: await upay.newTerminal() });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
 }
