@@ -17,7 +17,8 @@ const configSchema = z.object({
   KEY_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
   PROVIDER_TIMEOUT_MS: positiveInt.default(8_000),
   CHECKIN_WRITES_PER_SECOND: positiveInt.default(40),
-  CHECKIN_CONCURRENCY: positiveInt.default(8),
+  // I/O-bound: the pacer, not the concurrency, holds Secrets Manager to its write rate.
+  CHECKIN_CONCURRENCY: positiveInt.default(32),
   /** A fleet run that runs out of time re-invokes its own function (AWS) or hands back its cursor (local loop). */
   FLEET_CONTINUATION: z.enum(['invoke', 'return']).default('invoke'),
   /** Our notify route, given to the provider with every pay and precreate. */
