@@ -1,0 +1,78 @@
+// Every function bundled exactly as `cdk deploy` bundles it (the options of infra/bundling.ts,
+// as scripts/bundle-sizes.ts does), written with its source map to a temporary directory
+// whose node_modules points at ours (for the `@aws-sdk/*` externals the Lambda runtime
+// provides); plus an empty handler bundled the same way (the floor), and each function with
+// the AWS SDK bundled in, to test that as a proposal.
+import { build, type Metafile } from 'esbuild';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLING, PROJECT_ROOT, entryOf } from '../../infra/bundling.js';
+
+export interface Bundle {
+  name: string;
+  file: string;
+  bytes: number;
+  /** The bare specifiers left to the runtime (the AWS SDK packages it imports). */
+  externals: string[];
+  /** Minified bytes by source package (ours by top folder). */
+  by_source: { source: string; bytes: number }[];
+}
+
+export interface BundleDir {
+  dir: string;
+  remove(): void;
+}
+
+export const EMPTY_HANDLER = 'export const handler = async () => ({ statusCode: 200, body: "" });';
+
+export function bundleDir(): BundleDir {
+  const dir = mkdtempSync(join(tmpdir(), 'upay-bench-bundles-'));
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The package an input path belongs to: `zod`, `@scope/name`, or our top folder (`lib`, `functions`). */
+export function sourceOf(path: string): string {
+  const at = path.lastIndexOf('node_modules/');
+  if (at < 0) return path.replace(/^(\.\.\/)+/, '').split('/')[0] ?? path;
+  const parts = path.slice(at + 'node_modules/'.length).split('/');
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? path);
+}
+
+function bySource(metafile: Metafile): { source: string; bytes: number }[] {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) totals.set(sourceOf(path), (totals.get(sourceOf(path)) ?? 0) + input.bytesInOutput);
+  }
+  return [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Bundles `name` (a function of infra/functions.ts, or the empty handler) into `<dir>/<label>/index.mjs`. */
+export async function bundle(dir: string, name: string | null, label: string, options: { sdkBundled?: boolean } = {}): Promise<Bundle> {
+  const outdir = join(dir, label);
+  mkdirSync(outdir, { recursive: true });
+  const file = join(outdir, 'index.mjs');
+  const result = await build({
+    ...(name === null ? { stdin: { contents: EMPTY_HANDLER, loader: 'ts', resolveDir: PROJECT_ROOT } } : { entryPoints: [entryOf(name)] }),
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: 'node',
+    target: BUNDLING.target,
+    format: BUNDLING.format,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    mainFields: [...BUNDLING.mainFields],
+    external: options.sdkBundled ? [] : [...BUNDLING.external],
+    banner: { js: BUNDLING.banner },
+    outfile: file,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.mjs'));
+  if (!output) throw new Error(`esbuild produced no code for ${label}`);
+  const externals = [...new Set(output[1].imports.filter((entry) => entry.external && !isBuiltin(entry.path)).map((entry) => entry.path))].sort();
+  return { name: label, file, bytes: output[1].bytes, externals, by_source: bySource(result.metafile) };
+}

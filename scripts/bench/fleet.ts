@@ -1,0 +1,192 @@
+// Measurement 5: the daily fleet check-in (lib/terminals/fleet.ts) over a real
+// TerminalRegistry on DynamoDB Local and the real UpayClient against the sandbox, every
+// provider answer delayed by an injected fault. Runs, on the same activated fleet, each on
+// the next "day" (so every terminal is due again):
+//  1. as deployed: paced at the configured Secrets Manager writes/s, keys in Secrets
+//     Manager through the real adapter (mocked SDK client with a modelled service latency);
+//  2. unpaced, the key store answering instantly (in memory), at the configured concurrency;
+//  3. optionally the same at another concurrency than the configured one, to test a proposal.
+import { createTable, LOCAL_AWS } from '../../local/dynamodb.js';
+import { startSandbox } from '../../local/sandbox/index.js';
+import { UpayClient } from '../../lib/upay/index.js';
+import { createDocumentClient } from '../../lib/store/client.js';
+import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { SecretsManagerKeyStore, createSecretsManagerClient, type KeyStore, type TerminalKey } from '../../lib/keys/index.js';
+import { checkInFleet, type FleetReport } from '../../lib/terminals/fleet.js';
+import { pacer } from '../../lib/terminals/pacer.js';
+import { loadConfig } from '../../lib/api/config.js';
+import { silentTelemetry } from '../../lib/telemetry.js';
+import { installSecretsManagerFake } from './secrets-fake.js';
+import { MemoryKeyStore } from './memory-keys.js';
+import { round } from './stats.js';
+
+export interface FleetInput {
+  dynamoEndpoint: string;
+  terminals: number;
+  /** Injected provider latency (sandbox `delay` fault on /terminal/checkin, no count). */
+  delayMs: number;
+  /** Modelled Secrets Manager answer time in the paced run. */
+  secretsLatencyMs: number;
+  activationConcurrency: number;
+  /** Also run unpaced at this concurrency (a proposed setting), unless it is the configured one. */
+  proposedConcurrency?: number;
+}
+
+export interface FleetRun {
+  name: string;
+  key_store: string;
+  paced_writes_per_second: number | null;
+  concurrency: number;
+  terminals: number;
+  seconds: number;
+  terminals_per_second: number;
+  report: FleetReport;
+  /** Secrets Manager writes (PutSecretValue) seen by the mocked client, paced run only. */
+  secrets_writes?: { total: number; max_in_any_second: number; mean_per_second: number };
+  provider_checkins: number;
+}
+
+export interface FleetResult {
+  terminals: number;
+  delay_ms: number;
+  secrets_latency_ms: number;
+  /** The options functions/checkin-fleet.ts passes, with lib/api/config.ts defaults. */
+  configured: { concurrency: number; writes_per_second: number; page_size: number; reserve_ms: number };
+  activation: { seconds: number; per_second: number; how: string };
+  runs: FleetRun[];
+}
+
+const DAY_MS = 24 * 3_600_000;
+// As functions/checkin-fleet.ts: a check-in's worst case, once a day with slack, pages of 100.
+const RESERVE_MS = 30_000;
+const MIN_INTERVAL_MS = DAY_MS - 2 * 3_600_000;
+const PAGE_SIZE = 100;
+const LAMBDA_BUDGET_MS = 900_000;
+
+/** Most events in any one-second window. */
+function maxPerSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let from = 0;
+  for (let to = 0; to < sorted.length; to += 1) {
+    while ((sorted[to] as number) - (sorted[from] as number) >= 1000) from += 1;
+    best = Math.max(best, to - from + 1);
+  }
+  return best;
+}
+
+async function control(sandboxUrl: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!response.ok) throw new Error(`sandbox control ${method} ${path}: ${response.status}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+export async function measureFleet(input: FleetInput): Promise<FleetResult> {
+  const config = loadConfig({ TABLE_NAME: 'bench', UPAY_BASE_URL: 'http://127.0.0.1' });
+  const tableName = `bench-fleet-${Date.now()}`;
+  await createTable(input.dynamoEndpoint, tableName);
+  const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
+  const secrets = installSecretsManagerFake({ latencyMs: input.secretsLatencyMs });
+  const db = createDocumentClient({ endpoint: input.dynamoEndpoint, ...LOCAL_AWS });
+  try {
+    const registry = new TerminalRegistry(db, tableName);
+    const upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+    const { vendor } = sandbox;
+
+    // Activation: one control-API code with a use per terminal; each terminal activated at the
+    // sandbox, its key stored, then registered (a few at a time, before any fault is set).
+    const { code } = (await control(sandbox.url, 'POST', 'activation-codes', { uses: input.terminals, store_id: 'bench-fleet' })) as { code: string };
+    const activationStarted = performance.now();
+    let nextDevice = 0;
+    const keys: TerminalKey[] = [];
+    const activator = async () => {
+      while (nextDevice < input.terminals) {
+        const deviceId = `fleet-${(nextDevice += 1)}`;
+        const outcome = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code, device_id: deviceId });
+        if (outcome.kind !== 'activated') throw new Error(`activation of ${deviceId}: ${outcome.kind}`);
+        const key = { terminal_sn: outcome.terminal_sn, terminal_key: outcome.terminal_key, device_id: deviceId };
+        secrets.store(`upay/terminals/${key.terminal_sn}`, JSON.stringify(key));
+        keys.push(key);
+        const now = new Date().toISOString();
+        await registry.register({ terminal_sn: key.terminal_sn, store_id: 'bench-fleet', device_id: deviceId, status: 'active', activated_at: now, key_stored_at: now });
+      }
+    };
+    await Promise.all(Array.from({ length: input.activationConcurrency }, activator));
+    const activationSeconds = (performance.now() - activationStarted) / 1000;
+
+    await control(sandbox.url, 'POST', 'faults', { kind: 'delay', delay_ms: input.delayMs, path: '/terminal/checkin' });
+    const runs: FleetRun[] = [];
+    const run = async (name: string, keyStore: KeyStore, keyStoreName: string, perSecond: number | null, concurrency: number, day: number) => {
+      const checkinsBefore = ((await control(sandbox.url, 'GET', 'stats')).by_path as Record<string, number>)['/terminal/checkin'] ?? 0;
+      const writesFrom = secrets.calls.length;
+      const started = performance.now();
+      const deps = { upay, keys: keyStore, registry, telemetry: silentTelemetry, now: () => Date.now() + day * DAY_MS, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS };
+      const total: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0 };
+      let cursor: string | undefined;
+      // One Lambda invocation's budget per round; the real function hands its cursor on the same way.
+      for (let round = 0; round < 10; round += 1) {
+        const invocationStarted = performance.now();
+        const report = await checkInFleet(deps, {
+          ...(cursor !== undefined ? { cursor } : {}),
+          concurrency,
+          pacer: pacer(perSecond ?? Number.POSITIVE_INFINITY),
+          remainingMs: () => LAMBDA_BUDGET_MS - (performance.now() - invocationStarted),
+          reserveMs: RESERVE_MS,
+          minIntervalMs: MIN_INTERVAL_MS,
+          pageSize: PAGE_SIZE,
+        });
+        for (const field of ['checked_in', 'failed', 'unconfirmed', 'parked', 'skipped'] as const) total[field] += report[field];
+        cursor = report.cursor;
+        if (cursor === undefined) break;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const checkinsAfter = ((await control(sandbox.url, 'GET', 'stats')).by_path as Record<string, number>)['/terminal/checkin'] ?? 0;
+      const writes = secrets.calls.slice(writesFrom).filter((call) => call.operation === 'PutSecretValue').map((call) => call.at);
+      runs.push({
+        name,
+        key_store: keyStoreName,
+        paced_writes_per_second: perSecond,
+        concurrency,
+        terminals: input.terminals,
+        seconds: round(seconds, 2),
+        terminals_per_second: round(total.checked_in / seconds, 1),
+        report: total,
+        ...(writes.length > 0 ? { secrets_writes: { total: writes.length, max_in_any_second: maxPerSecond(writes), mean_per_second: round(writes.length / seconds, 1) } } : {}),
+        provider_checkins: checkinsAfter - checkinsBefore,
+      });
+      console.error(`bench: fleet ${name}: ${total.checked_in} checked in, ${round(seconds, 1)} s`);
+    };
+
+    const secretsStore = new SecretsManagerKeyStore({
+      client: createSecretsManagerClient({ region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials }),
+      prefix: 'upay',
+      vendorSecretId: 'upay/vendor',
+    });
+    await run('paced', secretsStore, `Secrets Manager adapter (mocked client, ${input.secretsLatencyMs} ms per call)`, config.CHECKIN_WRITES_PER_SECOND, config.CHECKIN_CONCURRENCY, 1);
+
+    // The keys as the paced run left them (rotated once), in a store that answers at once.
+    const memory = new MemoryKeyStore(vendor);
+    for (const key of keys) {
+      const stored = secrets.current(`upay/terminals/${key.terminal_sn}`);
+      await memory.create(stored ? (JSON.parse(stored) as TerminalKey) : key);
+    }
+    await run('unpaced', memory, 'in memory (instant)', null, config.CHECKIN_CONCURRENCY, 2);
+    if (input.proposedConcurrency !== undefined && input.proposedConcurrency !== config.CHECKIN_CONCURRENCY) {
+      await run('unpaced, proposed concurrency', memory, 'in memory (instant)', null, input.proposedConcurrency, 3);
+    }
+
+    return {
+      terminals: input.terminals,
+      delay_ms: input.delayMs,
+      secrets_latency_ms: input.secretsLatencyMs,
+      configured: { concurrency: config.CHECKIN_CONCURRENCY, writes_per_second: config.CHECKIN_WRITES_PER_SECOND, page_size: PAGE_SIZE, reserve_ms: RESERVE_MS },
+      activation: { seconds: round(activationSeconds, 2), per_second: round(input.terminals / activationSeconds, 1), how: 'UpayClient.activate at the sandbox + TerminalRegistry.register, 1 control-API code' },
+      runs,
+    };
+  } finally {
+    await control(sandbox.url, 'DELETE', 'faults').catch(() => undefined);
+    db.destroy();
+    secrets.restore();
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,152 @@
+// `npm run bench`: the performance figures of the backend, measured on this machine, written
+// to docs/performance.json and docs/performance.md, with a PASS/FAIL line per budget.
+// Everything listens on loopback; every child process (DynamoDB Local, the workers, the
+// spawned `node`s) is stopped at the end. One DynamoDB Local serves every measurement.
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb.js';
+import { killAll, runWorker } from './children.js';
+import { machineInfo } from './machine.js';
+import { measureColdStart } from './cold-start.js';
+import { costPerMillion } from './cost.js';
+import { judge, LIMITS } from './budgets.js';
+import { findings } from './findings.js';
+import { writeReport, type BenchReport } from './report.js';
+import { DURATION_MODEL, PRICES } from './prices.js';
+import type { RemoteCallsInput, RemoteCallsResult } from './remote-calls.js';
+import type { OverheadInput, OverheadResult } from './overhead.js';
+import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
+import type { FleetInput, FleetResult } from './fleet.js';
+
+const FULL = {
+  remote_call_samples: 5,
+  reconcile_items_per_sample: 5,
+  overhead_warmup: 1_000,
+  overhead_settle: 200,
+  overhead_iterations: 1_000,
+  overhead_profile_requests: 300,
+  e2e_requests: 400,
+  e2e_warmup: 30,
+  cold_start_runs: 11,
+  cold_start_what_if_runs: 5,
+  cold_start_profile_runs: 1,
+  fleet_terminals: 10_000,
+  fleet_delay_ms: 50,
+  fleet_secrets_latency_ms: 20,
+  fleet_activation_concurrency: 32,
+  fleet_proposed_concurrency: 32,
+};
+
+// `--quick`: the same measurements, small, to try the bench out; the report goes to a
+// temporary directory, not to docs/.
+const QUICK = process.argv.includes('--quick');
+const SETTINGS: typeof FULL = QUICK
+  ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500 }
+  : FULL;
+
+// Powertools as deployed (no level set: INFO; metrics on), not the bench's quiet settings.
+const AS_DEPLOYED = { POWERTOOLS_LOG_LEVEL: undefined, POWERTOOLS_METRICS_DISABLED: undefined };
+
+const started = performance.now();
+const log = (line: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const errors: { phase: string; message: string }[] = [];
+
+async function phase<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+  log(`${name} …`);
+  const at = performance.now();
+  try {
+    const result = await run();
+    log(`${name} done in ${((performance.now() - at) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    errors.push({ phase: name, message });
+    log(`${name} FAILED: ${message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+let db: DynamoDbLocal | undefined;
+const shutdown = async () => {
+  await killAll();
+  await db?.stop();
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void shutdown().finally(() => process.exit(130));
+  });
+}
+
+const machine = machineInfo();
+const measured: Partial<BenchReport> = {};
+try {
+  db = await startDynamoDbLocal();
+  const dynamoEndpoint = db.endpoint;
+  log(`DynamoDB Local at ${dynamoEndpoint}`);
+
+  measured.remote_calls = await phase('remote calls per operation', () =>
+    runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples, reconcileItems: SETTINGS.reconcile_items_per_sample } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
+  );
+  measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
+    runWorker<OverheadResult>(
+      'overhead',
+      { warmup: SETTINGS.overhead_warmup, settle: SETTINGS.overhead_settle, iterations: SETTINGS.overhead_iterations, profileRequests: SETTINGS.overhead_profile_requests } satisfies OverheadInput,
+      { timeoutMs: 240_000, env: AS_DEPLOYED },
+    ),
+  );
+  measured.overhead_quiet = await phase('handler overhead (quiet Powertools)', () =>
+    runWorker<OverheadResult>(
+      'overhead',
+      { warmup: Math.round(SETTINGS.overhead_warmup / 2), settle: SETTINGS.overhead_settle, iterations: Math.round(SETTINGS.overhead_iterations / 2), profileRequests: 0 } satisfies OverheadInput,
+      { timeoutMs: 180_000 },
+    ),
+  );
+  measured.end_to_end = await phase('end to end vs direct', () =>
+    runWorker<EndToEndResult>('end-to-end', { dynamoEndpoint, requests: SETTINGS.e2e_requests, warmup: SETTINGS.e2e_warmup } satisfies EndToEndInput, { timeoutMs: 180_000, env: AS_DEPLOYED }),
+  );
+  measured.cold_start = await phase('cold start', () =>
+    measureColdStart({ runs: SETTINGS.cold_start_runs, whatIfRuns: SETTINGS.cold_start_what_if_runs, profileRuns: SETTINGS.cold_start_profile_runs, initBudgetFactor: LIMITS.initFactor }, log),
+  );
+  measured.fleet = await phase('fleet check-in', () =>
+    runWorker<FleetResult>(
+      'fleet',
+      {
+        dynamoEndpoint,
+        terminals: SETTINGS.fleet_terminals,
+        delayMs: SETTINGS.fleet_delay_ms,
+        secretsLatencyMs: SETTINGS.fleet_secrets_latency_ms,
+        activationConcurrency: SETTINGS.fleet_activation_concurrency,
+        proposedConcurrency: SETTINGS.fleet_proposed_concurrency,
+      } satisfies FleetInput,
+      { timeoutMs: 480_000 },
+    ),
+  );
+} catch (error) {
+  errors.push({ phase: 'setup', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  log(`setup FAILED: ${String(error)}`);
+} finally {
+  await shutdown();
+}
+
+const budgets = judge(measured);
+const report: BenchReport = {
+  generated_at: new Date().toISOString(),
+  command: `npm run bench (tsx scripts/bench/index.ts${QUICK ? ' --quick' : ''})`,
+  machine: { ...machine, load_average_at_end: loadavg().map((value) => Math.round(value * 100) / 100) },
+  total_seconds: Math.round((performance.now() - started) / 100) / 10,
+  settings: SETTINGS,
+  budgets,
+  ...measured,
+  ...(measured.remote_calls && measured.overhead ? { cost: { prices: PRICES, duration_model: DURATION_MODEL, operations: costPerMillion(measured.remote_calls.operations, measured.overhead.operations) } } : {}),
+  findings: findings(measured, budgets),
+  errors,
+};
+const written = writeReport(report, QUICK ? mkdtempSync(join(tmpdir(), 'upay-bench-report-')) : undefined);
+
+console.log(`\nMachine: ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}; total ${report.total_seconds} s`);
+for (const budget of budgets) console.log(`${budget.pass ? 'PASS' : 'FAIL'}  ${budget.name}: ${budget.measured}  (budget: ${budget.limit})`);
+for (const error of errors) console.log(`ERROR ${error.phase}: ${error.message.split('\n')[0]}`);
+console.log(`\nWrote ${written.json} and ${written.markdown}`);
+if (budgets.some((budget) => !budget.pass) || errors.length > 0) process.exitCode = 1;

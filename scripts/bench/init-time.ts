@@ -1,0 +1,61 @@
+// Module initialisation in a fresh Node process: `node` imports a bundle and reports the time
+// from process start (performance.timeOrigin) to import done, as Lambda's runtime imports
+// the handler module of a new instance. `--enable-source-maps` as deployed (infra sets it in
+// NODE_OPTIONS). Targets are run round-robin, so drift on the machine hits all alike.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runNode } from './children.js';
+import { median, round } from './stats.js';
+
+const PROBE = `
+const url = (await import('node:url')).pathToFileURL(process.argv[1]).href;
+const started = performance.now();
+await import(url);
+const done = performance.now();
+process.stdout.write(JSON.stringify({ ready_ms: done, import_ms: done - started }));
+`;
+
+export interface InitTime {
+  runs: number;
+  /** Process start → import done, median. */
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  /** The import alone (without Node's own start-up), median. */
+  import_median_ms: number;
+}
+
+export const NODE_FLAGS = ['--enable-source-maps'];
+
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** Times every file `runs` times, round-robin. */
+export async function initTimes(files: Record<string, string>, runs: number): Promise<Record<string, InitTime>> {
+  const samples: Record<string, { ready: number[]; imported: number[] }> = {};
+  for (const label of Object.keys(files)) samples[label] = { ready: [], imported: [] };
+  for (let run = 0; run < runs; run += 1) {
+    for (const [label, file] of Object.entries(files)) {
+      const out = await runNode([...NODE_FLAGS, '--input-type=module', '-e', PROBE, file], { timeoutMs: 30_000, env: childEnv() });
+      const { ready_ms, import_ms } = JSON.parse(out) as { ready_ms: number; import_ms: number };
+      samples[label]?.ready.push(ready_ms);
+      samples[label]?.imported.push(import_ms);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([label, { ready, imported }]) => [
+      label,
+      { runs: ready.length, median_ms: round(median(ready), 1), min_ms: round(Math.min(...ready), 1), max_ms: round(Math.max(...ready), 1), import_median_ms: round(median(imported), 1) },
+    ]),
+  );
+}
+
+/** A module that imports only these packages (a bundle's externals), to time them alone. */
+export function externalsModule(dir: string, label: string, specifiers: string[]): string {
+  const file = join(dir, `${label}.mjs`);
+  writeFileSync(file, specifiers.map((specifier) => `import ${JSON.stringify(specifier)};`).join('\n') + '\n');
+  return file;
+}
