@@ -2,29 +2,14 @@
 // and prints each bundle's minified size; fails when one is over the budget.
 //   npx tsx scripts/bundle-sizes.ts
 import { build } from 'esbuild';
-import { BUNDLE_BUDGET_BYTES, BUNDLING, PROJECT_ROOT, entryOf } from '../infra/bundling.js';
+import { BUNDLE_BUDGET_BYTES, entryOf } from '../infra/bundling.js';
+import { deployedBuildOptions } from './esbuild-options.js';
 import { FUNCTION_IDS } from '../infra/functions.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 async function bundleSize(name: string): Promise<number> {
-  const result = await build({
-    entryPoints: [entryOf(name)],
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    target: BUNDLING.target,
-    format: BUNDLING.format,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.external],
-    banner: { js: BUNDLING.banner },
-    outfile: 'index.mjs',
-    write: false,
-    logLevel: 'error',
-  });
+  const result = await build({ ...deployedBuildOptions(), entryPoints: [entryOf(name)], outfile: 'index.mjs', write: false });
   const code = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
   if (!code) throw new Error(`esbuild produced no code for ${name}`);
   return code.contents.byteLength;

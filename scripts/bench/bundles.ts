@@ -3,12 +3,13 @@
 // whose node_modules points at ours (for the `@aws-sdk/*` externals the Lambda runtime
 // provides); plus an empty handler bundled the same way (the floor), and each function with
 // the AWS SDK bundled in, to test that as a proposal.
+import { deployedBuildOptions } from '../esbuild-options.js';
 import { build, type Metafile } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLING, PROJECT_ROOT, entryOf } from '../../infra/bundling.js';
+import { PROJECT_ROOT, entryOf } from '../../infra/bundling.js';
 
 export interface Bundle {
   name: string;
@@ -55,21 +56,11 @@ export async function bundle(dir: string, name: string | null, label: string, op
   mkdirSync(outdir, { recursive: true });
   const file = join(outdir, 'index.mjs');
   const result = await build({
+    ...deployedBuildOptions(),
     ...(name === null ? { stdin: { contents: EMPTY_HANDLER, loader: 'ts', resolveDir: PROJECT_ROOT } } : { entryPoints: [entryOf(name)] }),
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    platform: 'node',
-    target: BUNDLING.target,
-    format: BUNDLING.format,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    mainFields: [...BUNDLING.mainFields],
-    external: options.sdkBundled ? [] : [...BUNDLING.external],
-    banner: { js: BUNDLING.banner },
+    ...(options.sdkBundled ? { external: [] } : {}),
     outfile: file,
     metafile: true,
-    logLevel: 'error',
   });
   const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.mjs'));
   if (!output) throw new Error(`esbuild produced no code for ${label}`);
