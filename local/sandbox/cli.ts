@@ -27,7 +27,7 @@ if (values.json) {
 } else {
   console.log(`Upay sandbox listening on ${sandbox.url}`);
   // The vendor key goes only to a program that asks for it (--json), never to a terminal log.
-  console.log(`vendor_sn ${sandbox.vendor.vendor_sn}  app_id ${sandbox.vendor.app_id}  (vendor_key: run with --json)`);
+  console.log(`vendor_sn ${sandbox.vendor.vendor_sn}  app_id ${sandbox.vendor.app_id}  (the vendor's signing key: run with --json)`);
   console.log(`activation codes: ${sandbox.activationCodes.join(' ')}`);
   console.log('callback public key (SPKI):');
   console.log(sandbox.publicKeyPem.trimEnd());
