@@ -3,6 +3,7 @@
 // books, order by order, to the cent. The operation sequence and the faults come from the
 // seed; what the network does with them is the point of the exercise.
 import type { LocalStack } from './stack.js';
+import { readAll, readReliably } from './bounded.js';
 
 export interface ChaosOptions {
   ops: number;
@@ -37,6 +38,11 @@ export const CHAOS_TIMINGS = {
   REQUEST_LIFETIME_MS: '1100',
 };
 
+/** Past the local API Gateway's own 29 s: a request that hangs longer is a fault of the run. */
+const REQUEST_TIMEOUT_MS = 35_000;
+/** Reconcile passes (about 1 s each) to settle every open order before the verdict. */
+const SETTLE_PASSES = 240;
+
 const FAULT_KINDS = ['delay', 'http_500', 'maintenance', 'malformed', 'close', 'drop_reply', 'bad_gateway'] as const;
 const PROVIDER_PATHS = ['/upay/v2/pay', '/upay/v2/precreate', '/upay/v2/query', '/upay/v2/refund', '/upay/v2/revoke', '/upay/v2/cancel'];
 
@@ -60,7 +66,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-interface Order {
+export interface Order {
   order_id: string;
   client_sn: string;
   order_status: string;
@@ -95,14 +101,18 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: response.status, body: (await response.json()) as Order & { error?: { code: string } } };
   };
+  const readOrder = async (clientSn: string) => ledgerAnswer(await api('GET', `/v1/orders?client_sn=${encodeURIComponent(clientSn)}`, stack.tokens.cashier));
+  const readLedger = (clientSns: readonly string[]) => readAll((sn) => `ledger read of ${sn}`, clientSns, readOrder, { concurrency: 16 });
   const control = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
     const response = await fetch(`${stack.sandbox.url}/_sandbox/${path}`, {
       method,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -197,20 +207,21 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   }
 
   // Settle: no more faults; let the provider's QR expiry pass; reconcile until nothing is due.
+  // Counted in passes, not in wall-clock time: a busy machine settles slower, not differently.
   await control('DELETE', 'faults');
   await control('POST', 'clock', { advance_ms: 101_000 });
-  const deadline = Date.now() + 120_000;
-  const ledger = () => Promise.all(created.map(async ({ client_sn }) => (await api('GET', `/v1/orders?client_sn=${encodeURIComponent(client_sn)}`, stack.tokens.cashier)).body));
-  let orders: Order[];
-  do {
+  let open = created.map(({ client_sn }) => client_sn);
+  for (let pass = 0; pass < SETTLE_PASSES && open.length > 0; pass += 1) {
     await stack.reconcile(1_000);
-    orders = await ledger();
-    report.open = orders.filter((o) => o.order_id && isOpen(o)).length;
-  } while (report.open > 0 && Date.now() < deadline);
+    const reread = await readLedger(open);
+    open = reread.filter((order): order is Order => order !== undefined && isOpen(order)).map((order) => order.client_sn);
+  }
+  // The verdict reads every order once more, whole.
+  const orders = (await readLedger(created.map(({ client_sn }) => client_sn))).filter((order): order is Order => order !== undefined);
+  report.open = orders.filter(isOpen).length;
 
-  const books = new Map(((await control('GET', 'orders')) as { orders: BookEntry[] }).orders.map((entry) => [entry.client_sn, entry]));
+  const books = new Map((await readReliably('the sandbox books', async () => (await control('GET', 'orders')) as { orders: BookEntry[] })).orders.map((entry) => [entry.client_sn, entry]));
   for (const order of orders) {
-    if (!order.order_id) continue; // never recorded: refused before anything was stored
     report.orders += 1;
     const reasons = [order.attention, ...order.refunds.map((r) => r.attention)].filter((r): r is string => r !== null);
     for (const reason of reasons) bump(report.needsAttention, reason.replace(/ \d+/g, ' N'));
@@ -227,12 +238,25 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     const theirs = { order_status: book.order_status, net_amount: book.net_amount, refunded_amount: book.refunded_amount };
     if (JSON.stringify(ours) !== JSON.stringify(theirs)) report.discrepancies.push(`${order.client_sn}: ours ${JSON.stringify(ours)} provider ${JSON.stringify(theirs)}`);
   }
+  const recorded = new Set(orders.map((order) => order.client_sn));
   for (const [clientSn, book] of books) {
-    if (clientSn.startsWith(`chaos-${options.seed}-`) && !orders.some((o) => o.client_sn === clientSn)) {
+    if (clientSn.startsWith(`chaos-${options.seed}-`) && !recorded.has(clientSn)) {
       report.discrepancies.push(`${clientSn}: ${book.order_status} at the provider, missing from our ledger`);
     }
   }
   return report;
+}
+
+/**
+ * What one ledger read says: the order, or undefined when our API says it has no such order
+ * (refused before anything was stored). Anything else — a 5xx, a gateway answer, a timeout
+ * — says nothing about the order and throws, so that the read is retried, never counted.
+ */
+export function ledgerAnswer(answer: { status: number; body: unknown }): Order | undefined {
+  const body = answer.body as Partial<Order> & { error?: { code?: string } };
+  if (answer.status === 200 && typeof body.order_id === 'string') return body as Order;
+  if (answer.status === 404 && body.error?.code === 'NOT_FOUND') return undefined;
+  throw new Error(`HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
 const isOpen = (order: Order) =>

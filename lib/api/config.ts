@@ -14,6 +14,9 @@ const configSchema = z.object({
   KEY_STORE_FILE: z.string().min(1).optional(),
   /** Local stack only: DynamoDB Local. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** DynamoDB client timeouts; the local stack lengthens them for a JVM on a busy machine. */
+  DYNAMODB_CONNECT_TIMEOUT_MS: positiveInt.default(1_000),
+  DYNAMODB_REQUEST_TIMEOUT_MS: positiveInt.default(3_000),
   KEY_CACHE_TTL_MS: positiveInt.default(5 * 60_000),
   PROVIDER_TIMEOUT_MS: positiveInt.default(8_000),
   CHECKIN_WRITES_PER_SECOND: positiveInt.default(40),

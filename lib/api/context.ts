@@ -36,7 +36,11 @@ function keyStore(config: Config): KeyStore {
 }
 
 function build(config: Config): AppContext {
-  const db = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  const db = createDocumentClient({
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+    connectionTimeoutMs: config.DYNAMODB_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+  });
   const registry = new TerminalRegistry(db, config.TABLE_NAME);
   const keys = keyStore(config);
   const upay = new UpayClient({ baseUrl: config.UPAY_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });

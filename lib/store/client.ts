@@ -7,6 +7,7 @@ export interface DocumentClientOptions {
   credentials?: DynamoDBClientConfig['credentials'];
   /** Per attempt; DynamoDB answers in single-digit ms, so a slow call is a sick connection. */
   requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
   maxAttempts?: number;
 }
 
@@ -18,7 +19,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000 },
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000 },
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

@@ -51,6 +51,7 @@ export async function measureEndToEnd(input: EndToEndInput): Promise<EndToEndRes
     const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
       const response = await fetch(`${stack.apiUrl}${path}`, {
         method,
+        signal: AbortSignal.timeout(35_000),
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });

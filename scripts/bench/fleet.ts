@@ -6,10 +6,9 @@
 //     Manager through the real adapter (mocked SDK client with a modelled service latency);
 //  2. unpaced, the key store answering instantly (in memory), at the configured concurrency;
 //  3. optionally the same at another concurrency than the configured one, to test a proposal.
-import { createTable, LOCAL_AWS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient, LOCAL_AWS } from '../../local/dynamodb.js';
 import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
-import { createDocumentClient } from '../../lib/store/client.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { SecretsManagerKeyStore, createSecretsManagerClient, type KeyStore, type TerminalKey } from '../../lib/keys/index.js';
 import { checkInFleet, type FleetReport } from '../../lib/terminals/fleet.js';
@@ -76,7 +75,7 @@ function maxPerSecond(times: number[]): number {
 }
 
 async function control(sandboxUrl: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, { method, signal: AbortSignal.timeout(10_000), headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (!response.ok) throw new Error(`sandbox control ${method} ${path}: ${response.status}`);
   return (await response.json()) as Record<string, unknown>;
 }
@@ -87,7 +86,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
   await createTable(input.dynamoEndpoint, tableName);
   const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
   const secrets = installSecretsManagerFake({ latencyMs: input.secretsLatencyMs });
-  const db = createDocumentClient({ endpoint: input.dynamoEndpoint, ...LOCAL_AWS });
+  const db = localDocumentClient(input.dynamoEndpoint);
   try {
     const registry = new TerminalRegistry(db, tableName);
     const upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: config.PROVIDER_TIMEOUT_MS });

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb.js';
+import { startDynamoDbLocal, warmUp, type DynamoDbLocal } from '../../local/dynamodb.js';
 import { killAll, runWorker } from './children.js';
 import { machineInfo } from './machine.js';
 import { measureColdStart } from './cold-start.js';
@@ -84,6 +84,7 @@ const measured: Partial<BenchReport> = {};
 try {
   db = await startDynamoDbLocal();
   const dynamoEndpoint = db.endpoint;
+  await warmUp(dynamoEndpoint);
   log(`DynamoDB Local at ${dynamoEndpoint}`);
 
   measured.remote_calls = await phase('remote calls per operation', () =>

@@ -3,10 +3,10 @@
 // (its /_sandbox/stats counts provider calls) and the real Secrets Manager adapter over a
 // mocked SDK client (every call logged). Each operation is invoked once to warm the
 // instance's caches, then `samples` more times; each sample counts what that one request did.
-import { createTable, LOCAL_AWS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient, LOCAL_AWS, LOCAL_DYNAMO_TIMEOUTS } from '../../local/dynamodb.js';
+import { readReliably } from '../../local/bounded.js';
 import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
-import { createDocumentClient } from '../../lib/store/client.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { orderIdFor } from '../../lib/payments/model.js';
 import { startCountingProxy, difference, READ_OPERATIONS, WRITE_OPERATIONS, type CountingProxy } from './dynamo-proxy.js';
@@ -79,9 +79,12 @@ interface Probes {
   sandboxUrl: string;
 }
 
-async function providerStats(sandboxUrl: string): Promise<ProviderStats> {
-  const response = await fetch(`${sandboxUrl}/_sandbox/stats`);
-  return (await response.json()) as ProviderStats;
+function providerStats(sandboxUrl: string): Promise<ProviderStats> {
+  return readReliably('the sandbox stats', async () => {
+    const response = await fetch(`${sandboxUrl}/_sandbox/stats`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return (await response.json()) as ProviderStats;
+  });
 }
 
 /** Runs `invoke` and counts every remote call it made. */
@@ -146,7 +149,7 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
   const sink = await startNotifySink();
   const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
   const secrets = installSecretsManagerFake();
-  const db = createDocumentClient({ endpoint: input.dynamoEndpoint, ...LOCAL_AWS });
+  const db = localDocumentClient(input.dynamoEndpoint);
   try {
     // One terminal, activated directly at the sandbox; its key in (fake) Secrets Manager.
     const upay = new UpayClient({ baseUrl: sandbox.url });
@@ -165,6 +168,8 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: proxy.url,
+      DYNAMODB_CONNECT_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.connectionTimeoutMs),
+      DYNAMODB_REQUEST_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.requestTimeoutMs),
       UPAY_BASE_URL: sandbox.url,
       UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
       NOTIFY_URL: sink.url,

@@ -54,9 +54,13 @@ describe('under concurrency', () => {
   it('settles a pay racing its own cancel the same way at both ends', async () => {
     const clientSn = `pay-vs-cancel-${Date.now()}`;
     const paying = call<OrderBody>(stack, 'POST', '/v1/payments', { token: stack.tokens.cashier, body: payBody(clientSn, '9103') });
-    // The order id is derived from client_sn, so the admin can cancel while the pay is in flight.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const lookup = await call<OrderBody>(stack, 'GET', `/v1/orders?client_sn=${clientSn}`, { token: stack.tokens.cashier });
+    // The admin cancels as soon as the order exists, while the pay is still in flight.
+    let lookup = await call<OrderBody>(stack, 'GET', `/v1/orders?client_sn=${clientSn}`, { token: stack.tokens.cashier });
+    for (let poll = 0; poll < 400 && lookup.status === 404; poll += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      lookup = await call<OrderBody>(stack, 'GET', `/v1/orders?client_sn=${clientSn}`, { token: stack.tokens.cashier });
+    }
+    expect(lookup.status).toBe(200);
     const cancel = await call<OrderBody>(stack, 'POST', `/v1/orders/${lookup.body.order_id}/cancel`, { token: stack.tokens.admin, body: {} });
     expect(cancel.status).toBeLessThan(500);
     await paying;

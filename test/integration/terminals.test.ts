@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import { createTable, LOCAL_AWS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient } from '../../local/dynamodb.js';
 import { UpayClient } from '../../lib/upay/index.js';
 import { KeyStoreUnavailableError, LocalFileKeyStore, type KeyStore } from '../../lib/keys/index.js';
-import { createDocumentClient } from '../../lib/store/client.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { activateTerminal } from '../../lib/terminals/activation.js';
 import { checkInTerminal } from '../../lib/terminals/checkin.js';
@@ -20,6 +19,7 @@ import type { TerminalDeps } from '../../lib/terminals/deps.js';
 import type { Telemetry } from '../../lib/telemetry.js';
 import { logger, telemetry as handlerTelemetry } from '../../lib/api/observability.js';
 import { sandboxControl } from './helpers/local-stack.js';
+import { mapBounded } from '../../local/bounded.js';
 
 const STORE = 'store-1';
 let sandbox: Sandbox;
@@ -59,7 +59,7 @@ beforeAll(async () => {
   const endpoint = inject('dynamoEndpoint');
   const table = `terminals-${randomUUID()}`;
   await createTable(endpoint, table);
-  registry = new TerminalRegistry(createDocumentClient({ endpoint, ...LOCAL_AWS }), table);
+  registry = new TerminalRegistry(localDocumentClient(endpoint), table);
   keyFile = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.json');
   keys = new LocalFileKeyStore({ file: keyFile });
   await keys.setVendor(sandbox.vendor);
@@ -228,15 +228,14 @@ describe('the fleet check-in', () => {
     const endpoint = inject('dynamoEndpoint');
     const table = `fleet-${randomUUID()}`;
     await createTable(endpoint, table);
-    fleetRegistry = new TerminalRegistry(createDocumentClient({ endpoint, ...LOCAL_AWS }), table);
+    fleetRegistry = new TerminalRegistry(localDocumentClient(endpoint), table);
     const code = await issueCode(500);
-    fleet = await Promise.all(
-      Array.from({ length: 500 }, async () => {
-        const result = await activateTerminal(fleetDeps(), { store_id: STORE, device_id: `fleet-${randomUUID()}`, activation_code: code });
-        if (result.kind !== 'activated') throw new Error(result.kind);
-        return result.terminal.terminal_sn;
-      }),
-    );
+    // A few at a time: the fixture is not a load test of DynamoDB Local.
+    fleet = await mapBounded(Array.from({ length: 500 }), 8, async () => {
+      const result = await activateTerminal(fleetDeps(), { store_id: STORE, device_id: `fleet-${randomUUID()}`, activation_code: code });
+      if (result.kind !== 'activated') throw new Error(result.kind);
+      return result.terminal.terminal_sn;
+    });
   });
 
   it('checks in 500 terminals, carrying on past terminals the provider refuses or whose reply is lost', async () => {
@@ -251,13 +250,13 @@ describe('the fleet check-in', () => {
     } finally {
       await control('DELETE', 'faults');
     }
-    const statuses = await Promise.all(fleet.map((sn) => fleetRegistry.get(sn)));
+    const statuses = await mapBounded(fleet, 16, (sn) => fleetRegistry.get(sn));
     expect(statuses.filter((t) => t?.status === 'checkin_unconfirmed').map((t) => t?.terminal_sn).sort()).toEqual([...lost].sort());
     expect(statuses.filter((t) => t?.status === 'active' && t.last_error?.code === 'CHECKIN_FAILED').length).toBe(10);
   });
 
   it('resumes from its cursor when an invocation runs short of time, rotating each key exactly once', async () => {
-    const before = await Promise.all(fleet.map(sandboxCheckins));
+    const before = await mapBounded(fleet, 16, sandboxCheckins);
     const tomorrow = () => Date.now() + 24 * 3_600_000;
     let budget = 150;
     const first = await checkInFleet(fleetDeps({ now: tomorrow }), { ...fleetOptions, remainingMs: () => (budget-- > 0 ? 60_000 : 0) });
@@ -265,7 +264,7 @@ describe('the fleet check-in', () => {
     const second = await checkInFleet(fleetDeps({ now: tomorrow }), { ...fleetOptions, ...(first.cursor !== undefined ? { cursor: first.cursor } : {}), remainingMs: () => 60_000 });
     expect(second.cursor).toBeUndefined();
     expect(first.checked_in + second.checked_in).toBe(500);
-    const after = await Promise.all(fleet.map(sandboxCheckins));
+    const after = await mapBounded(fleet, 16, sandboxCheckins);
     expect(after.map((count, i) => count - (before[i] ?? 0))).toEqual(fleet.map(() => 1));
   });
 });

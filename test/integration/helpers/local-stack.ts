@@ -20,6 +20,9 @@ export const FAST_TIMINGS = {
   REQUEST_LIFETIME_MS: '1800',
 };
 
+/** Past the local API Gateway's 29 s, and inside a test's 60 s. */
+const REQUEST_TIMEOUT_MS = 35_000;
+
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     dir: mkdtempSync(join(tmpdir(), 'upay-stack-')),
@@ -66,6 +69,7 @@ export interface Answer<T = Record<string, unknown>> {
 export async function call<T = Record<string, unknown>>(stack: LocalStack, method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown; raw?: string } = {}): Promise<Answer<T>> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
     ...(options.raw !== undefined ? { body: options.raw } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
   });
@@ -89,6 +93,7 @@ export async function activate(stack: LocalStack, deviceId = `till-${randomUUID(
 export async function sandboxControl(sandboxUrl: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, {
     method,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
