@@ -33,17 +33,19 @@ let keys: LocalFileKeyStore;
 let terminalSn: string;
 const STORE = 'store-1';
 
+// A provider timeout the in-process sandbox never needs on a busy machine; the request has
+// room for one in-request poll and for a refund's resend, as in production.
 const timing = {
-  providerTimeoutMs: 500,
+  providerTimeoutMs: 1_000,
   pollIntervalMs: 100,
-  inRequestMs: 1_200,
-  payDeadlineMs: 2_000,
+  inRequestMs: 2_300,
+  payDeadlineMs: 3_000,
   precreateFastPollMs: 100,
   precreateFastMs: 300,
   precreatePollMs: 150,
-  precreateDeadlineMs: 2_000,
+  precreateDeadlineMs: 3_000,
   maxAttempts: 4,
-  requestLifetimeMs: 1_300,
+  requestLifetimeMs: 2_400,
 };
 
 function deps(client: PaymentDeps['upay'] = upay): PaymentDeps {
@@ -141,7 +143,7 @@ beforeAll(async () => {
   ledger = new Ledger(db, table);
   keys = new LocalFileKeyStore({ file: join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.json') });
   await keys.setVendor(sandbox.vendor);
-  upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+  upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: 5_000 });
   const activation = await activateTerminal(
     { upay, keys, registry: new TerminalRegistry(db, table), telemetry: silentTelemetry, now: () => Date.now() },
     { store_id: STORE, device_id: 'till-crash', activation_code: sandbox.activationCodes[0] ?? '' },

@@ -35,7 +35,7 @@ function recorder(): Telemetry {
 }
 
 function deps(overrides: Partial<TerminalDeps> = {}): TerminalDeps {
-  return { upay, keys, registry, telemetry: recorder(), now: () => Date.now(), providerTimeoutMs: 1_000, ...overrides };
+  return { upay, keys, registry, telemetry: recorder(), now: () => Date.now(), providerTimeoutMs: 5_000, ...overrides };
 }
 
 const control = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => sandboxControl(sandbox.url, method, path, body);
@@ -63,7 +63,7 @@ beforeAll(async () => {
   keyFile = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.json');
   keys = new LocalFileKeyStore({ file: keyFile });
   await keys.setVendor(sandbox.vendor);
-  upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+  upay = new UpayClient({ baseUrl: sandbox.url, timeoutMs: 5_000 });
   logLines = [];
 });
 afterAll(() => sandbox?.close());
