@@ -2,18 +2,28 @@
 // number in flight, and a read that keeps failing stops the run with an error. A burst of
 // local timeouts must never be classified as a result ("missing", "lost") — nor hide one.
 
-/** Maps `items` through `read` with at most `concurrency` calls in flight; results in order. */
+/**
+ * Maps `items` through `read` with at most `concurrency` calls in flight; results in order.
+ * The first failure rejects the whole map and no further read starts.
+ */
 export async function mapBounded<T, R>(items: readonly T[], concurrency: number, read: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, not ${concurrency}`);
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next;
       next += 1;
-      results[index] = await read(items[index] as T, index);
+      try {
+        results[index] = await read(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
 

@@ -24,24 +24,37 @@ export interface ChaosReport {
   discrepancies: string[];
 }
 
-/** The provider timings for a chaos run: short, so an unknown outcome is settled in seconds. */
+/**
+ * The provider timings for a chaos run: short, so an unknown outcome is settled in seconds,
+ * but with a provider timeout the in-process sandbox never needs on a busy machine: the
+ * faults are the ones the run injects, not the machine's speed. The request has room for a
+ * refund's resend (2 × the timeout), as in production.
+ */
 export const CHAOS_TIMINGS = {
-  PROVIDER_TIMEOUT_MS: '400',
+  PROVIDER_TIMEOUT_MS: '1000',
   POLL_INTERVAL_MS: '100',
-  PAY_IN_REQUEST_MS: '1000',
-  PAY_DEADLINE_MS: '2000',
+  PAY_IN_REQUEST_MS: '2500',
+  PAY_DEADLINE_MS: '3500',
   PRECREATE_FAST_POLL_MS: '100',
   PRECREATE_FAST_MS: '300',
   PRECREATE_POLL_MS: '150',
-  PRECREATE_DEADLINE_MS: '2500',
+  PRECREATE_DEADLINE_MS: '4000',
   MAX_ATTEMPTS: '8',
-  REQUEST_LIFETIME_MS: '1100',
+  REQUEST_LIFETIME_MS: '2600',
 };
+
+/** An injected delay: well past the provider timeout above. */
+const DELAY_FAULT_MS = 2_500;
 
 /** Past the local API Gateway's own 29 s: a request that hangs longer is a fault of the run. */
 const REQUEST_TIMEOUT_MS = 35_000;
-/** Reconcile passes (about 1 s each) to settle every open order before the verdict. */
+/**
+ * Reconcile passes to settle every open order before the verdict. A pass lasts at least
+ * SETTLE_PAUSE_MS, so together they outlast the exception flows' slowest waits (deadlines,
+ * a refund in progress polled with backoff); counted, so a busy machine gets more time.
+ */
 const SETTLE_PASSES = 240;
+const SETTLE_PAUSE_MS = 500;
 
 const FAULT_KINDS = ['delay', 'http_500', 'maintenance', 'malformed', 'close', 'drop_reply', 'bad_gateway'] as const;
 const PROVIDER_PATHS = ['/upay/v2/pay', '/upay/v2/precreate', '/upay/v2/query', '/upay/v2/refund', '/upay/v2/revoke', '/upay/v2/cancel'];
@@ -137,7 +150,7 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     if (random() >= options.faultRate) return;
     const kind = pick(FAULT_KINDS);
     bump(report.faults, kind);
-    await control('POST', 'faults', { kind, terminal_sn: terminalSn, path: pick(PROVIDER_PATHS), count: 1, ...(kind === 'delay' ? { delay_ms: 700 } : {}) });
+    await control('POST', 'faults', { kind, terminal_sn: terminalSn, path: pick(PROVIDER_PATHS), count: 1, ...(kind === 'delay' ? { delay_ms: DELAY_FAULT_MS } : {}) });
   }
 
   // Each operation is decided entirely from the seed before it runs.
@@ -215,6 +228,7 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     await stack.reconcile(1_000);
     const reread = await readLedger(open);
     open = reread.filter((order): order is Order => order !== undefined && isOpen(order)).map((order) => order.client_sn);
+    if (open.length > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
   }
   // The verdict reads every order once more, whole.
   const orders = (await readLedger(created.map(({ client_sn }) => client_sn))).filter((order): order is Order => order !== undefined);

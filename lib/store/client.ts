@@ -8,6 +8,8 @@ export interface DocumentClientOptions {
   /** Per attempt; DynamoDB answers in single-digit ms, so a slow call is a sick connection. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** Without it this SDK only logs a warning when `requestTimeoutMs` passes. */
+  throwOnRequestTimeout?: boolean;
   maxAttempts?: number;
 }
 
@@ -19,7 +21,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000 },
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000, throwOnRequestTimeout: options.throwOnRequestTimeout ?? false },
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

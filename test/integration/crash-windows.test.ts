@@ -48,7 +48,7 @@ const timing = {
   requestLifetimeMs: 2_400,
 };
 
-function deps(client: PaymentDeps['upay'] = upay): PaymentDeps {
+function deps(client: PaymentDeps['upay'] = upay, timings: Partial<PaymentDeps['timing']> = {}): PaymentDeps {
   return {
     ledger,
     upay: client,
@@ -56,7 +56,7 @@ function deps(client: PaymentDeps['upay'] = upay): PaymentDeps {
     telemetry: silentTelemetry,
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    timing,
+    timing: { ...timing, ...timings },
   };
 }
 
@@ -203,7 +203,9 @@ describe('a Lambda killed right after a provider call', () => {
     // The first send is lost before the provider acts, so the exception flow sends it again.
     await sandboxControl(sandbox.url, 'POST', 'faults', { kind: 'close', path: '/upay/v2/refund', count: 1 });
     const killer = killedAfter('refund', 2);
-    await runUntilKilled(killer, refund(deps(killer.client), { store_id: STORE, order_id: orderIdFor(clientSn), refund_request_no: 'k2', refund_amount: 1000, operator: 'ann' }));
+    // Room in the request for the resend (two provider timeouts) however slow the first try was.
+    const roomy = { inRequestMs: timing.inRequestMs + 3_000, requestLifetimeMs: timing.requestLifetimeMs + 3_000 };
+    await runUntilKilled(killer, refund(deps(killer.client, roomy), { store_id: STORE, order_id: orderIdFor(clientSn), refund_request_no: 'k2', refund_amount: 1000, operator: 'ann' }));
     await expectMatchesBook(clientSn, 'REFUNDED');
     expect((await book(clientSn))?.refunds).toHaveLength(1);
   });

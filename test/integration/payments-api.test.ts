@@ -50,9 +50,9 @@ describe('pay', () => {
   });
 
   it('answers 202 CREATED when the payment is still open after the request, and reconcile settles it PAID', async () => {
-    // PAID at the 15th query: the request has time for at most 8 (2.3 s less the provider
+    // PAID at the 20th query: the request has time for at most 12 (3 s less the provider
     // timeout, every 150 ms), reconcile for more before the 8 s deadline.
-    const answer = await pay({ client_sn: clientSn('slower'), dynamic_id: barcode('9115') });
+    const answer = await pay({ client_sn: clientSn('slower'), dynamic_id: barcode('9120') });
     expect(answer.status).toBe(202);
     expect(answer.body.order_status).toBe('CREATED');
     const settled = await settleByReconcile(answer.body.order_id);

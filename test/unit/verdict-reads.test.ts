@@ -19,6 +19,25 @@ describe('mapBounded', () => {
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
   });
 
+  it('starts no further read once one has failed', async () => {
+    const started: number[] = [];
+    const failing = mapBounded(Array.from({ length: 100 }, (_, i) => i), 4, async (item) => {
+      started.push(item);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (item === 2) throw new Error('503');
+      return item;
+    });
+    await expect(failing).rejects.toThrow('503');
+    const atFailure = started.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started.length).toBe(atFailure);
+    expect(atFailure).toBeLessThan(10);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses a concurrency of %s instead of reading nothing', async (concurrency) => {
+    await expect(mapBounded([1, 2, 3], concurrency, async (item) => item)).rejects.toThrow(RangeError);
+  });
+
   it('answers an empty list without reading', async () => {
     const read = vi.fn();
     expect(await mapBounded([], 8, read)).toEqual([]);

@@ -13,14 +13,14 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 export const FAST_TIMINGS = {
   PROVIDER_TIMEOUT_MS: '1000',
   POLL_INTERVAL_MS: '150',
-  PAY_IN_REQUEST_MS: '2300',
+  PAY_IN_REQUEST_MS: '3000',
   PAY_DEADLINE_MS: '8000',
   PRECREATE_FAST_POLL_MS: '100',
   PRECREATE_FAST_MS: '500',
   PRECREATE_POLL_MS: '200',
   PRECREATE_DEADLINE_MS: '5000',
   MAX_ATTEMPTS: '3',
-  REQUEST_LIFETIME_MS: '2600',
+  REQUEST_LIFETIME_MS: '3300',
 };
 
 /** Past the local API Gateway's 29 s, and inside a test's 60 s. */
