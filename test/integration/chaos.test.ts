@@ -21,5 +21,5 @@ describe('a chaos run', () => {
     expect(Object.values(report.faults).reduce((sum, n) => sum + n, 0), text).toBeGreaterThan(10);
     expect(report.open, text).toBe(0);
     expect(report.discrepancies, text).toEqual([]);
-  }, 180_000);
+  }, 400_000);
 });

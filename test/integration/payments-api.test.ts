@@ -50,9 +50,10 @@ describe('pay', () => {
   });
 
   it('answers 202 CREATED when the payment is still open after the request, and reconcile settles it PAID', async () => {
-    // PAID at the 20th query: the request has time for at most 12 (3 s less the provider
-    // timeout, every 150 ms), reconcile for more before the 8 s deadline.
-    const answer = await pay({ client_sn: clientSn('slower'), dynamic_id: barcode('9120') });
+    // PAID at the 14th query: a poll starts only while 150 ms + the 1 s provider timeout still
+    // fit in the 3 s request, so at most 13 fit (one every 150 ms up to 1.85 s); the slower the
+    // machine, the fewer, and reconcile makes the rest before the 8 s deadline.
+    const answer = await pay({ client_sn: clientSn('slower'), dynamic_id: barcode('9114') });
     expect(answer.status).toBe(202);
     expect(answer.body.order_status).toBe('CREATED');
     const settled = await settleByReconcile(answer.body.order_id);

@@ -20,7 +20,7 @@ export const FAST_TIMINGS = {
   PRECREATE_POLL_MS: '200',
   PRECREATE_DEADLINE_MS: '5000',
   MAX_ATTEMPTS: '3',
-  REQUEST_LIFETIME_MS: '3300',
+  REQUEST_LIFETIME_MS: '3600',
 };
 
 /** Past the local API Gateway's 29 s, and inside a test's 60 s. */
