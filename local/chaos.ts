@@ -234,7 +234,12 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   const orders = (await readLedger(created.map(({ client_sn }) => client_sn))).filter((order): order is Order => order !== undefined);
   report.open = orders.filter(isOpen).length;
 
-  const books = new Map((await readReliably('the sandbox books', async () => (await control('GET', 'orders')) as { orders: BookEntry[] })).orders.map((entry) => [entry.client_sn, entry]));
+  const bookEntries = await readReliably('the sandbox books', async () => {
+    const { orders } = (await control('GET', 'orders')) as { orders?: BookEntry[] };
+    if (!Array.isArray(orders)) throw new Error('the sandbox answered no books');
+    return orders;
+  });
+  const books = new Map(bookEntries.map((entry) => [entry.client_sn, entry]));
   for (const order of orders) {
     report.orders += 1;
     const reasons = [order.attention, ...order.refunds.map((r) => r.attention)].filter((r): r is string => r !== null);

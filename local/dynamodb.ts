@@ -11,6 +11,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesComma
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX, INDEXES, KEY, keyAttributes } from '../lib/store/schema.js';
 import { createDocumentClient } from '../lib/store/client.js';
+import { mapBounded } from './bounded.js';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -26,7 +27,7 @@ export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'loc
  * seconds to accept a connection or answer, and that is not a verdict on our code. Three
  * attempts of a request that never answers still fail inside a test's 60 s.
  */
-export const LOCAL_DYNAMO_TIMEOUTS = { connectionTimeoutMs: 10_000, requestTimeoutMs: 15_000 } as const;
+const LOCAL_DYNAMO_TIMEOUTS = { connectionTimeoutMs: 10_000, requestTimeoutMs: 15_000 } as const;
 
 /**
  * A document client for DynamoDB Local, with the local timeouts and credentials; a request
@@ -34,6 +35,15 @@ export const LOCAL_DYNAMO_TIMEOUTS = { connectionTimeoutMs: 10_000, requestTimeo
  */
 export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   return createDocumentClient({ endpoint, ...LOCAL_AWS, ...LOCAL_DYNAMO_TIMEOUTS, throwOnRequestTimeout: true });
+}
+
+/** What the handlers' environment needs to reach DynamoDB Local with the local timeouts. */
+export function localDynamoEnv(endpoint: string): Record<string, string> {
+  return {
+    DYNAMODB_ENDPOINT: endpoint,
+    DYNAMODB_CONNECT_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.connectionTimeoutMs),
+    DYNAMODB_REQUEST_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.requestTimeoutMs),
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -115,25 +125,20 @@ export async function warmUp(endpoint: string, rounds = 150): Promise<void> {
   await createTable(endpoint, table);
   const db = localDocumentClient(endpoint);
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < rounds) {
-        const i = (next += 1);
-        const pk = `warm#${i}`;
-        await db.send(new PutCommand({ TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'order', due_shard: 'due', due_at: i }, ConditionExpression: 'attribute_not_exists(pk)' }));
-        await db.send(new GetCommand({ TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, ConsistentRead: true }));
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'refund#1' } } },
-              { Update: { TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': i } } },
-            ],
-          }),
-        );
-        await db.send(new QueryCommand({ TableName: table, IndexName: INDEX.due.name, KeyConditionExpression: 'due_shard = :s AND due_at <= :t', ExpressionAttributeValues: { ':s': 'due', ':t': i }, Limit: 10 }));
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    await mapBounded(Array.from({ length: rounds }, (_, i) => i), 8, async (i) => {
+      const pk = `warm#${i}`;
+      await db.send(new PutCommand({ TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'order', due_shard: 'due', due_at: i }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await db.send(new GetCommand({ TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, ConsistentRead: true }));
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { [KEY.partition]: pk, [KEY.sort]: 'refund#1' } } },
+            { Update: { TableName: table, Key: { [KEY.partition]: pk, [KEY.sort]: 'order' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': i } } },
+          ],
+        }),
+      );
+      await db.send(new QueryCommand({ TableName: table, IndexName: INDEX.due.name, KeyConditionExpression: 'due_shard = :s AND due_at <= :t', ExpressionAttributeValues: { ':s': 'due', ':t': i }, Limit: 10 }));
+    });
   } finally {
     db.destroy();
     // A scratch table in an in-memory database: if it cannot be dropped, it does no harm.

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { LocalFileKeyStore } from '../lib/keys/index.js';
-import { createTable, freePort, startDynamoDbLocal, LOCAL_AWS, LOCAL_DYNAMO_TIMEOUTS, type DynamoDbLocal } from './dynamodb.js';
+import { createTable, freePort, localDynamoEnv, startDynamoDbLocal, LOCAL_AWS, type DynamoDbLocal } from './dynamodb.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
@@ -91,9 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: endpoint,
-      DYNAMODB_CONNECT_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.connectionTimeoutMs),
-      DYNAMODB_REQUEST_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.requestTimeoutMs),
+      ...localDynamoEnv(endpoint),
       UPAY_BASE_URL: sandbox.url,
       UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
       KEY_STORE_FILE: keyFile,

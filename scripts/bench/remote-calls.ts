@@ -3,7 +3,7 @@
 // (its /_sandbox/stats counts provider calls) and the real Secrets Manager adapter over a
 // mocked SDK client (every call logged). Each operation is invoked once to warm the
 // instance's caches, then `samples` more times; each sample counts what that one request did.
-import { createTable, localDocumentClient, LOCAL_AWS, LOCAL_DYNAMO_TIMEOUTS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient, localDynamoEnv, LOCAL_AWS } from '../../local/dynamodb.js';
 import { readReliably } from '../../local/bounded.js';
 import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
@@ -167,9 +167,7 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
       AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: proxy.url,
-      DYNAMODB_CONNECT_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.connectionTimeoutMs),
-      DYNAMODB_REQUEST_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.requestTimeoutMs),
+      ...localDynamoEnv(proxy.url),
       UPAY_BASE_URL: sandbox.url,
       UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
       NOTIFY_URL: sink.url,
