@@ -1,35 +1,48 @@
 // POST /v1/upay/notify (the provider; no JWT): verified by its RSA signature, then only a
 // reason to re-query the order. Answers the body `success` so the provider stops retrying.
+// The route is open to anyone, so nothing an unsigned request reaches may answer 5xx (that
+// would feed the Api5xx alarm): in every configuration an anonymous caller gets a 4xx.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { KeyObject } from 'node:crypto';
 import { appContext } from '../lib/api/context.js';
 import { ApiError } from '../lib/api/errors.js';
-import { errorResult, json, MAX_BODY_BYTES, type HttpEvent, type HttpResult } from '../lib/api/route.js';
+import { bodyBytes } from '../lib/api/body.js';
+import { errorResult, json, type HttpEvent, type HttpResult } from '../lib/api/route.js';
 import { logger, metrics } from '../lib/api/observability.js';
-import { handleNotify, providerKey } from '../lib/payments/notify.js';
+import { callbackKey, handleNotify } from '../lib/payments/notify.js';
 
-let key: KeyObject | undefined;
+let verifying: { pem: string | undefined; key: ReturnType<typeof callbackKey> } | undefined;
+
+// Read apart from the rest of the configuration, so that an install without the provider's
+// key (or with a broken one) refuses callbacks instead of failing on them; said once per instance.
+function currentKey(): ReturnType<typeof callbackKey> {
+  const pem = process.env.UPAY_PUBLIC_KEY_PEM;
+  if (verifying && verifying.pem === pem) return verifying.key;
+  const key = callbackKey(pem);
+  if ('problem' in key) logger.warn('provider callbacks are refused', { reason: key.problem });
+  verifying = { pem, key };
+  return key;
+}
+
+function refused(status: 400 | 401, reason: string): HttpResult {
+  logger.warn('callback rejected', { reason });
+  metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
+  return status === 401
+    ? json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody())
+    : json(400, new ApiError('VALIDATION_FAILED', reason).toBody());
+}
 
 async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
   try {
     logger.setCorrelationId(event.requestContext.requestId);
-    const { config, paymentDeps } = appContext();
-    if (!config.UPAY_PUBLIC_KEY_PEM) throw new ApiError('INTERNAL', 'notify is not configured');
-    key ??= providerKey(config.UPAY_PUBLIC_KEY_PEM);
-    const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-    if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new ApiError('PAYLOAD_TOO_LARGE', `the body exceeds ${MAX_BODY_BYTES} bytes`);
-    const result = await handleNotify(paymentDeps, raw, event.headers?.authorization, key);
-    if (result.kind !== 'accepted') {
-      logger.warn('callback rejected', { reason: result.reason });
-      metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
-      return result.kind === 'forged'
-        ? json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody())
-        : json(400, new ApiError('VALIDATION_FAILED', result.reason).toBody());
-    }
+    const raw = bodyBytes(event) ?? Buffer.alloc(0);
+    const verifier = currentKey();
+    if ('problem' in verifier) return refused(401, verifier.problem);
+    const result = await handleNotify(appContext().paymentDeps, raw, event.headers?.authorization, verifier.key);
+    if (result.kind !== 'accepted') return refused(result.kind === 'forged' ? 401 : 400, result.reason);
     return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };
   } catch (error) {
     return errorResult(error);

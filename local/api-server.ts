@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, routeKey, type RouteEntry } from '../lib/api/routes.js';
 import type { LocalIssuer } from './tokens.js';
@@ -152,8 +153,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
       },
-      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-      isBase64Encoded: false,
+      // Bytes that are not UTF-8 reach the handler as they came (base64), never as U+FFFD.
+      ...(body.length > 0 ? { body: isUtf8(body) ? body.toString('utf8') : body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && !isUtf8(body),
     };
     const result = await handler(event, lambdaContext(found.route.function, requestId, options.timeoutMs ?? 29_000));
     send(response, result.statusCode ?? 200, result.body ?? '', { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });

@@ -20,7 +20,7 @@ export interface LocalStackOptions {
   tableName?: string;
   apiPort?: number;
   sandbox?: SandboxOptions;
-  /** Extra environment for the handlers, e.g. shorter provider timings in tests. */
+  /** Extra environment for the handlers, e.g. shorter provider timings in tests; an empty value leaves the variable unset. */
   env?: Record<string, string>;
   /** How often the scheduler loop runs reconcile; 0 turns the loop off (tests drive it). */
   reconcileEveryMs?: number;
@@ -100,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       RECONCILE_RESERVE_MS: '0',
       ...options.env,
     });
+    for (const [name, value] of Object.entries(options.env ?? {})) if (value === '') delete process.env[name];
 
     const reconcileHandler = SCHEDULED_HANDLERS.reconcile;
     const fleetHandler = SCHEDULED_HANDLERS['checkin-fleet'];

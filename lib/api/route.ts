@@ -12,11 +12,12 @@ import { UpayRequestError } from '../upay/index.js';
 import { callerOf, requireRole, type Caller, type Role } from './auth.js';
 import { logger, metrics } from './observability.js';
 import { firstIssue } from './validation.js';
+import { bodyBytes, utf8Text } from './body.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export const MAX_BODY_BYTES = 16 * 1024;
+export { MAX_BODY_BYTES } from './body.js';
 
 export interface RouteSpec<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   operation: string;
@@ -41,11 +42,11 @@ export function json(statusCode: number, body: unknown): HttpResult {
 }
 
 function readBody(event: HttpEvent): unknown {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const bytes = bodyBytes(event);
+  if (bytes === undefined) return undefined;
   const type = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
   if (type !== undefined && !/^application\/json\b/i.test(type)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new ApiError('PAYLOAD_TOO_LARGE', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  const text = utf8Text(bytes);
   try {
     return JSON.parse(text);
   } catch {

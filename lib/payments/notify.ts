@@ -17,24 +17,35 @@ export function providerKey(pem: string): KeyObject {
   return createPublicKey(pem);
 }
 
-export function verifyCallback(rawBody: string, authorization: string | undefined, key: KeyObject): { terminal_sn: string } | undefined {
+/** The key callbacks are verified with, or why there is none (then every callback is refused). */
+export function callbackKey(pem: string | undefined): { key: KeyObject } | { problem: string } {
+  if (!pem) return { problem: 'no provider public key is configured' };
+  try {
+    return { key: providerKey(pem) };
+  } catch {
+    return { problem: 'the configured provider public key is not a public key' };
+  }
+}
+
+export function verifyCallback(rawBody: Buffer | string, authorization: string | undefined, key: KeyObject): { terminal_sn: string } | undefined {
   const match = /^(\S+) (\S+)$/.exec(authorization ?? '');
   if (!match) return undefined;
   const [, terminalSn, signature] = match as unknown as [string, string, string];
   try {
-    return verify('sha256', Buffer.from(rawBody, 'utf8'), key, Buffer.from(signature, 'base64')) ? { terminal_sn: terminalSn } : undefined;
+    return verify('sha256', typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody, key, Buffer.from(signature, 'base64')) ? { terminal_sn: terminalSn } : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function handleNotify(deps: PaymentDeps, rawBody: string, authorization: string | undefined, key: KeyObject): Promise<NotifyResult> {
+export async function handleNotify(deps: PaymentDeps, rawBody: Buffer | string, authorization: string | undefined, key: KeyObject): Promise<NotifyResult> {
   const signer = verifyCallback(rawBody, authorization, key);
   if (!signer) return { kind: 'forged', reason: 'signature does not verify' };
   let clientSn: unknown;
   let terminalSn: unknown;
   try {
-    ({ client_sn: clientSn, terminal_sn: terminalSn } = JSON.parse(rawBody) as Record<string, unknown>);
+    const text = typeof rawBody === 'string' ? rawBody : new TextDecoder('utf-8', { fatal: true }).decode(rawBody);
+    ({ client_sn: clientSn, terminal_sn: terminalSn } = JSON.parse(text) as Record<string, unknown>);
   } catch {
     return { kind: 'malformed', reason: 'body is not JSON' };
   }

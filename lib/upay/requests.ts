@@ -82,7 +82,7 @@ function orderContent(r: Record<string, unknown>) {
     description: optionalText(r.description, 'description', 256),
     longitude: place?.longitude,
     latitude: place?.latitude,
-    device_id: optionalText(r.device_id, 'device_id', 32),
+    device_id: optionalText(r.device_id, 'device_id', 64),
     extended: extended(r.extended),
     goods_details: goodsDetails(r.goods_details),
     reflect: optionalText(r.reflect, 'reflect', 64),

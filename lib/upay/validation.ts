@@ -1,38 +1,56 @@
 import { UpayRequestError } from './errors.js';
 import type { Credentials, Extended, GoodsDetail } from './types.js';
 
-// Lengths are counted in UTF-8 bytes. The protocol gives bare numbers ("≤ 64"); bytes are never
-// fewer than characters, so a byte limit refuses everything a character limit would, and a
-// Chinese `subject` that fits here fits the provider whichever way it counts.
+// Lengths are counted in characters (code points), as the provider counts them: a 64-character
+// Chinese `subject` is as valid as a 64-character ASCII one. Our API's schemas, this module and
+// the sandbox apply the same rule.
 
 const MAX_CENTS = 9_999_999_999; // "≤ 10 digits"
 const MAX_EXTENDED_KEYS = 24;
-const MAX_EXTENDED_KEY_BYTES = 64;
-const MAX_EXTENDED_VALUE_BYTES = 256;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MAX_EXTENDED_KEY_CHARS = 64;
+const MAX_EXTENDED_VALUE_CHARS = 256;
 const DECIMAL_DEGREES = /^-?\d{1,3}(\.\d{1,15})?$/;
 
-function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+/**
+ * What free text may not hold: control characters (NUL, line breaks…), bidi overrides and
+ * isolates (which make a stored order number read differently from what it is), U+FFFD (bytes
+ * that were not UTF-8 on the way in) and lone surrogates (which cannot be sent as UTF-8).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it finds
+const UNSAFE_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF\uFFFD]|\p{Cs}/u;
+
+/** The length of `value` as the provider counts it: characters, not UTF-16 units or bytes. */
+export function characters(value: string): number {
+  let count = 0;
+  for (const _ of value) count += 1;
+  return count;
+}
+
+/** Why `value` cannot be sent as free text, or undefined when it can. */
+export function unsafeTextProblem(value: string): string | undefined {
+  const found = UNSAFE_CHARACTER.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  const codePoint = `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `must not contain control, line-break, bidi-control or replacement characters (found ${codePoint})`;
 }
 
 function fail(field: string, reason: string): never {
   throw new UpayRequestError(field, reason);
 }
 
-/** A required, non-empty, well-formed string of at most `maxBytes` UTF-8 bytes. */
-export function text(value: unknown, field: string, maxBytes?: number): string {
+/** A required, non-empty string of printable text, at most `maxChars` characters. */
+export function text(value: unknown, field: string, maxChars?: number): string {
   if (value === undefined || value === null) fail(field, 'is required');
   if (typeof value !== 'string') fail(field, 'must be a string');
   if (value.length === 0) fail(field, 'must not be empty');
-  // A lone surrogate would be sent as U+FFFD: not what the caller asked for.
-  if (LONE_SURROGATE.test(value)) fail(field, 'must be well-formed Unicode');
-  if (maxBytes !== undefined && utf8Length(value) > maxBytes) fail(field, `must be at most ${maxBytes} UTF-8 bytes`);
+  const unsafe = unsafeTextProblem(value);
+  if (unsafe) fail(field, unsafe);
+  if (maxChars !== undefined && characters(value) > maxChars) fail(field, `must be at most ${maxChars} characters`);
   return value;
 }
 
-export function optionalText(value: unknown, field: string, maxBytes?: number): string | undefined {
-  return value === undefined ? undefined : text(value, field, maxBytes);
+export function optionalText(value: unknown, field: string, maxChars?: number): string | undefined {
+  return value === undefined ? undefined : text(value, field, maxChars);
 }
 
 export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
@@ -87,10 +105,10 @@ export function extended(value: unknown, field = 'extended'): Extended | undefin
   if (entries.length > MAX_EXTENDED_KEYS) fail(field, `must have at most ${MAX_EXTENDED_KEYS} keys`);
   const checked: Extended = {};
   for (const [key, entry] of entries) {
-    if (key.length === 0 || utf8Length(key) > MAX_EXTENDED_KEY_BYTES || LONE_SURROGATE.test(key)) {
-      fail(field, `keys must be 1 to ${MAX_EXTENDED_KEY_BYTES} UTF-8 bytes`);
+    if (key.length === 0 || characters(key) > MAX_EXTENDED_KEY_CHARS || unsafeTextProblem(key)) {
+      fail(field, `keys must be 1 to ${MAX_EXTENDED_KEY_CHARS} printable characters`);
     }
-    checked[key] = text(entry, `${field}.${key}`, MAX_EXTENDED_VALUE_BYTES);
+    checked[key] = text(entry, `${field}.${key}`, MAX_EXTENDED_VALUE_CHARS);
   }
   return checked;
 }

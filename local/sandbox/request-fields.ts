@@ -16,10 +16,11 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// Request values are strings, as in every sample of the provider; `null` counts as absent.
+// Request values are strings, as in every sample of the provider; `null` and, in every request,
+// an empty string count as absent (the provider's PHP demo sends `"sub_payway": ""`).
 export function optionalText(body: JsonObject, field: string, max?: number): string | undefined {
   const value = body[field];
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw invalid(field, 'must be a string');
   if (max !== undefined && characters(value) > max) throw invalid(field, `must be at most ${max} characters`);
   return value;
@@ -27,7 +28,7 @@ export function optionalText(body: JsonObject, field: string, max?: number): str
 
 export function requiredText(body: JsonObject, field: string, max?: number): string {
   const value = optionalText(body, field, max);
-  if (value === undefined || value === '') throw invalid(field, 'is required');
+  if (value === undefined) throw invalid(field, 'is required');
   return value;
 }
 
@@ -80,7 +81,7 @@ const EXTENDED_MAX_VALUE = 256;
 
 export function checkExtended(body: JsonObject): void {
   const extended = body.extended;
-  if (extended === undefined || extended === null) return;
+  if (extended === undefined || extended === null || extended === '') return;
   if (!isJsonObject(extended)) throw invalid('extended', 'must be a JSON object');
   const entries = Object.entries(extended);
   if (entries.length > EXTENDED_MAX_KEYS) throw invalid('extended', `must have at most ${EXTENDED_MAX_KEYS} keys`);
@@ -97,7 +98,7 @@ const GOODS_FIELDS = ['goods_id', 'goods_name', 'quantity', 'price', 'promotion_
 
 export function checkGoodsDetails(body: JsonObject): void {
   const goods = body.goods_details;
-  if (goods === undefined || goods === null) return;
+  if (goods === undefined || goods === null || goods === '') return;
   if (!Array.isArray(goods)) throw invalid('goods_details', 'must be an array');
   goods.forEach((item: unknown, index) => {
     if (!isJsonObject(item)) throw invalid(`goods_details[${index}]`, 'must be an object');

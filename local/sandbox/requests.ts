@@ -71,7 +71,8 @@ function readOrderRequest(body: JsonObject): OrderRequest {
     reflect: optionalText(body, 'reflect', 64),
     notifyUrl: optionalUrl(body, 'notify_url', 128),
   };
-  optionalText(body, 'device_id', 32);
+  // Documented as at most 32, but the provider's own Python client sends a 36-character UUID.
+  optionalText(body, 'device_id', 64);
   checkCoordinates(body);
   checkExtended(body);
   checkGoodsDetails(body);
@@ -103,7 +104,7 @@ export function readPrecreate(body: JsonObject): PrecreateRequest {
   if (payway === undefined) throw new RequestRejected('INVALID_PARAMS', 'payway is required');
   const subPayway = optionalChoice(body, 'sub_payway', PRECREATE_SUB_PAYWAYS) ?? SUB_PAYWAY.qr;
   const payerUid = optionalText(body, 'payer_uid');
-  if (subPayway === SUB_PAYWAY.wap && (payerUid === undefined || payerUid === '')) {
+  if (subPayway === SUB_PAYWAY.wap && payerUid === undefined) {
     throw new RequestRejected('INVALID_PARAMS', 'payer_uid is required for sub_payway 3 (WAP)');
   }
   return { ...order, payway, subPayway, payerUid };
@@ -116,11 +117,10 @@ export interface OrderReferenceRequest {
 }
 
 export function readOrderReference(body: JsonObject): OrderReferenceRequest {
-  // An empty string names no order: treat it as absent so that `sn` only wins when given.
   const reference = {
     terminalSn: requiredText(body, 'terminal_sn'),
-    sn: optionalText(body, 'sn') || undefined,
-    clientSn: optionalText(body, 'client_sn', 32) || undefined,
+    sn: optionalText(body, 'sn'),
+    clientSn: optionalText(body, 'client_sn', 32),
   };
   if (reference.sn === undefined && reference.clientSn === undefined) throw new RequestRejected('INVALID_PARAMS', 'sn or client_sn is required');
   return reference;

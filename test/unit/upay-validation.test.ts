@@ -21,8 +21,8 @@ function setup() {
   return { fetchSpy, client: new UpayClient({ baseUrl: 'http://upay.test', fetch: fetchSpy }) };
 }
 
-const ascii = (bytes: number) => 'x'.repeat(bytes);
-// 茶 is three UTF-8 bytes: `chinese(22)` is 22 characters but 66 bytes.
+const ascii = (characters: number) => 'x'.repeat(characters);
+// Limits count characters, as the provider does: 茶 is one character (three UTF-8 bytes).
 const chinese = (characters: number) => '茶'.repeat(characters);
 
 /** Calls that must be refused: [what, the call, the field that must be named]. */
@@ -43,36 +43,40 @@ const refusals: Refusal[] = [
   ['activation without app_id', (c) => c.activate(VENDOR, { ...ACTIVATE, app_id: asAny(undefined) }), 'app_id'],
   ['activation without code', (c) => c.activate(VENDOR, { ...ACTIVATE, code: '' }), 'code'],
   ['activation without device_id', (c) => c.activate(VENDOR, { ...ACTIVATE, device_id: asAny(undefined) }), 'device_id'],
-  ['an activation device_id over 128 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, device_id: ascii(129) }), 'device_id'],
-  ['an activation client_sn over 50 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, client_sn: ascii(51) }), 'client_sn'],
-  ['a terminal name over 128 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, name: chinese(43) }), 'name'],
-  ['an os_info over 45 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, os_info: ascii(46) }), 'os_info'],
-  ['an sdk_version over 45 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, sdk_version: ascii(46) }), 'sdk_version'],
+  ['an activation device_id over 128 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, device_id: ascii(129) }), 'device_id'],
+  ['an activation client_sn over 50 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, client_sn: ascii(51) }), 'client_sn'],
+  ['a terminal name over 128 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, name: chinese(129) }), 'name'],
+  ['an os_info over 45 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, os_info: ascii(46) }), 'os_info'],
+  ['an sdk_version over 45 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, sdk_version: ascii(46) }), 'sdk_version'],
   // checkin
   ['check-in without device_id', (c) => c.checkin(TERMINAL, asAny({})), 'device_id'],
-  ['a check-in device_id over 128 bytes', (c) => c.checkin(TERMINAL, { device_id: ascii(129) }), 'device_id'],
-  ['a check-in os_info over 45 bytes', (c) => c.checkin(TERMINAL, { device_id: 'd', os_info: ascii(46) }), 'os_info'],
-  ['a check-in sdk_version over 45 bytes', (c) => c.checkin(TERMINAL, { device_id: 'd', sdk_version: ascii(46) }), 'sdk_version'],
+  ['a check-in device_id over 128 characters', (c) => c.checkin(TERMINAL, { device_id: ascii(129) }), 'device_id'],
+  ['a check-in os_info over 45 characters', (c) => c.checkin(TERMINAL, { device_id: 'd', os_info: ascii(46) }), 'os_info'],
+  ['a check-in sdk_version over 45 characters', (c) => c.checkin(TERMINAL, { device_id: 'd', sdk_version: ascii(46) }), 'sdk_version'],
   // pay: required fields and lengths
   ['a request that is not an object', (c) => c.pay(TERMINAL, asAny(null)), 'request'],
   ['pay without client_sn', (c) => c.pay(TERMINAL, { ...PAY, client_sn: asAny(undefined) }), 'client_sn'],
-  ['a client_sn over 32 bytes', (c) => c.pay(TERMINAL, { ...PAY, client_sn: ascii(33) }), 'client_sn'],
-  ['a client_sn of 11 Chinese characters (33 bytes)', (c) => c.pay(TERMINAL, { ...PAY, client_sn: chinese(11) }), 'client_sn'],
+  ['a client_sn over 32 characters', (c) => c.pay(TERMINAL, { ...PAY, client_sn: ascii(33) }), 'client_sn'],
+  ['a client_sn of 33 Chinese characters', (c) => c.pay(TERMINAL, { ...PAY, client_sn: chinese(33) }), 'client_sn'],
   ['pay without dynamic_id', (c) => c.pay(TERMINAL, { ...PAY, dynamic_id: asAny(undefined) }), 'dynamic_id'],
-  ['a dynamic_id over 32 bytes', (c) => c.pay(TERMINAL, { ...PAY, dynamic_id: '2'.repeat(33) }), 'dynamic_id'],
+  ['a dynamic_id over 32 characters', (c) => c.pay(TERMINAL, { ...PAY, dynamic_id: '2'.repeat(33) }), 'dynamic_id'],
   ['pay without subject', (c) => c.pay(TERMINAL, { ...PAY, subject: '' }), 'subject'],
-  ['a subject over 64 bytes', (c) => c.pay(TERMINAL, { ...PAY, subject: ascii(65) }), 'subject'],
-  ['a subject of 22 Chinese characters (66 bytes)', (c) => c.pay(TERMINAL, { ...PAY, subject: chinese(22) }), 'subject'],
+  ['a subject over 64 characters', (c) => c.pay(TERMINAL, { ...PAY, subject: ascii(65) }), 'subject'],
+  ['a subject of 65 Chinese characters', (c) => c.pay(TERMINAL, { ...PAY, subject: chinese(65) }), 'subject'],
+  ['a client_sn with a NUL', (c) => c.pay(TERMINAL, { ...PAY, client_sn: 'o\u0000-1' }), 'client_sn'],
+  ['a subject with a newline', (c) => c.pay(TERMINAL, { ...PAY, subject: 'tea\nPAID' }), 'subject'],
+  ['an operator with a bidi override', (c) => c.pay(TERMINAL, { ...PAY, operator: 'ann\u202Enimda' }), 'operator'],
+  ['a subject with a replacement character (bytes that were not UTF-8)', (c) => c.pay(TERMINAL, { ...PAY, subject: 'tea \uFFFD' }), 'subject'],
   ['a subject with a lone surrogate', (c) => c.pay(TERMINAL, { ...PAY, subject: 'tea \uD83C' }), 'subject'],
   ['a subject that is not a string', (c) => c.pay(TERMINAL, { ...PAY, subject: asAny(42) }), 'subject'],
   ['pay without operator', (c) => c.pay(TERMINAL, { ...PAY, operator: asAny(undefined) }), 'operator'],
-  ['an operator over 32 bytes', (c) => c.pay(TERMINAL, { ...PAY, operator: ascii(33) }), 'operator'],
+  ['an operator over 32 characters', (c) => c.pay(TERMINAL, { ...PAY, operator: ascii(33) }), 'operator'],
   ['a payway the protocol does not list', (c) => c.pay(TERMINAL, { ...PAY, payway: asAny('9') }), 'payway'],
   ['a payway given as a number', (c) => c.pay(TERMINAL, { ...PAY, payway: asAny(3) }), 'payway'],
-  ['a description over 256 bytes', (c) => c.pay(TERMINAL, { ...PAY, description: ascii(257) }), 'description'],
-  ['a pay device_id over 32 bytes', (c) => c.pay(TERMINAL, { ...PAY, device_id: ascii(33) }), 'device_id'],
-  ['a reflect over 64 bytes', (c) => c.pay(TERMINAL, { ...PAY, reflect: ascii(65) }), 'reflect'],
-  ['a notify_url over 128 bytes', (c) => c.pay(TERMINAL, { ...PAY, notify_url: `https://e.test/${ascii(114)}` }), 'notify_url'],
+  ['a description over 256 characters', (c) => c.pay(TERMINAL, { ...PAY, description: ascii(257) }), 'description'],
+  ['a pay device_id over 64 characters', (c) => c.pay(TERMINAL, { ...PAY, device_id: ascii(65) }), 'device_id'],
+  ['a reflect over 64 characters', (c) => c.pay(TERMINAL, { ...PAY, reflect: ascii(65) }), 'reflect'],
+  ['a notify_url over 128 characters', (c) => c.pay(TERMINAL, { ...PAY, notify_url: `https://e.test/${ascii(114)}` }), 'notify_url'],
   ['a notify_url that is not a URL', (c) => c.pay(TERMINAL, { ...PAY, notify_url: 'notify-me' }), 'notify_url'],
   ['a notify_url that is not http(s)', (c) => c.pay(TERMINAL, { ...PAY, notify_url: 'ftp://e.test/n' }), 'notify_url'],
   // pay: money
@@ -95,9 +99,9 @@ const refusals: Refusal[] = [
   ['an extended that is an array', (c) => c.pay(TERMINAL, { ...PAY, extended: asAny(['a']) }), 'extended'],
   ['an extended that is a string', (c) => c.pay(TERMINAL, { ...PAY, extended: asAny('{"a":"b"}') }), 'extended'],
   ['an extended with 25 keys', (c) => c.pay(TERMINAL, { ...PAY, extended: keys(25) }), 'extended'],
-  ['an extended key over 64 bytes', (c) => c.pay(TERMINAL, { ...PAY, extended: { [ascii(65)]: 'v' } }), 'extended'],
-  ['an extended key of 22 Chinese characters', (c) => c.pay(TERMINAL, { ...PAY, extended: { [chinese(22)]: 'v' } }), 'extended'],
-  ['an extended value over 256 bytes', (c) => c.pay(TERMINAL, { ...PAY, extended: { k: ascii(257) } }), 'extended.k'],
+  ['an extended key over 64 characters', (c) => c.pay(TERMINAL, { ...PAY, extended: { [ascii(65)]: 'v' } }), 'extended'],
+  ['an extended key of 65 Chinese characters', (c) => c.pay(TERMINAL, { ...PAY, extended: { [chinese(65)]: 'v' } }), 'extended'],
+  ['an extended value over 256 characters', (c) => c.pay(TERMINAL, { ...PAY, extended: { k: ascii(257) } }), 'extended.k'],
   ['an extended value that is not a string', (c) => c.pay(TERMINAL, { ...PAY, extended: asAny({ k: 5 }) }), 'extended.k'],
   // pay: goods
   ['goods_details that are not an array', (c) => c.pay(TERMINAL, { ...PAY, goods_details: asAny({}) }), 'goods_details'],
@@ -114,24 +118,24 @@ const refusals: Refusal[] = [
   ['a precreate sub_payway of barcode', (c) => c.precreate(TERMINAL, { ...PRECREATE, sub_payway: asAny('1') }), 'sub_payway'],
   ['a WAP precreate without payer_uid', (c) => c.precreate(TERMINAL, { ...PRECREATE, sub_payway: '3' }), 'payer_uid'],
   ['a precreate total_amount of zero', (c) => c.precreate(TERMINAL, { ...PRECREATE, total_amount: 0 }), 'total_amount'],
-  ['a precreate subject over 64 bytes', (c) => c.precreate(TERMINAL, { ...PRECREATE, subject: chinese(22) }), 'subject'],
+  ['a precreate subject over 64 characters', (c) => c.precreate(TERMINAL, { ...PRECREATE, subject: chinese(65) }), 'subject'],
   ['a precreate with half a location', (c) => c.precreate(TERMINAL, { ...PRECREATE, latitude: '31' }), 'longitude'],
   ['a precreate extended with 25 keys', (c) => c.precreate(TERMINAL, { ...PRECREATE, extended: keys(25) }), 'extended'],
   // query, cancel, revoke
   ['a query naming no order', (c) => c.query(TERMINAL, {}), 'sn'],
   ['a query sn that is not 16 digits', (c) => c.query(TERMINAL, { sn: '123' }), 'sn'],
   ['a query sn with letters', (c) => c.query(TERMINAL, { sn: '78950000000000ab' }), 'sn'],
-  ['a query client_sn over 32 bytes', (c) => c.query(TERMINAL, { client_sn: ascii(33) }), 'client_sn'],
+  ['a query client_sn over 32 characters', (c) => c.query(TERMINAL, { client_sn: ascii(33) }), 'client_sn'],
   ['a cancel naming no order', (c) => c.cancel(TERMINAL, {}), 'sn'],
-  ['a cancel client_sn over 32 bytes', (c) => c.cancel(TERMINAL, { client_sn: ascii(33) }), 'client_sn'],
+  ['a cancel client_sn over 32 characters', (c) => c.cancel(TERMINAL, { client_sn: ascii(33) }), 'client_sn'],
   ['a revoke naming no order', (c) => c.revoke(TERMINAL, {}), 'sn'],
   ['a revoke sn that is not 16 digits', (c) => c.revoke(TERMINAL, { sn: '1'.repeat(17) }), 'sn'],
   // refund
   ['a refund naming no order', (c) => c.refund(TERMINAL, { ...REFUND, client_sn: undefined }), 'sn'],
   ['a refund without refund_request_no', (c) => c.refund(TERMINAL, { ...REFUND, refund_request_no: asAny(undefined) }), 'refund_request_no'],
-  ['a refund_request_no over 20 bytes', (c) => c.refund(TERMINAL, { ...REFUND, refund_request_no: ascii(21) }), 'refund_request_no'],
+  ['a refund_request_no over 20 characters', (c) => c.refund(TERMINAL, { ...REFUND, refund_request_no: ascii(21) }), 'refund_request_no'],
   ['a refund without operator', (c) => c.refund(TERMINAL, { ...REFUND, operator: '' }), 'operator'],
-  ['a refund operator over 32 bytes', (c) => c.refund(TERMINAL, { ...REFUND, operator: ascii(33) }), 'operator'],
+  ['a refund operator over 32 characters', (c) => c.refund(TERMINAL, { ...REFUND, operator: ascii(33) }), 'operator'],
   ['a refund without refund_amount', (c) => c.refund(TERMINAL, { ...REFUND, refund_amount: asAny(undefined) }), 'refund_amount'],
   ['a refund_amount of zero', (c) => c.refund(TERMINAL, { ...REFUND, refund_amount: 0 }), 'refund_amount'],
   ['a refund_amount with a fraction of a cent', (c) => c.refund(TERMINAL, { ...REFUND, refund_amount: 0.5 }), 'refund_amount'],
@@ -180,14 +184,15 @@ describe('a request the provider would refuse', () => {
 const acceptances: Acceptance[] = [
   ['a total_amount of 9 999 999 999 cents', (c) => c.pay(TERMINAL, { ...PAY, total_amount: 9_999_999_999 })],
   ['a total_amount of one cent', (c) => c.pay(TERMINAL, { ...PAY, total_amount: 1 })],
-  ['a subject of 21 Chinese characters (63 bytes)', (c) => c.pay(TERMINAL, { ...PAY, subject: chinese(21) })],
-  ['a subject of exactly 64 bytes', (c) => c.pay(TERMINAL, { ...PAY, subject: ascii(64) })],
-  ['a client_sn of exactly 32 bytes', (c) => c.pay(TERMINAL, { ...PAY, client_sn: ascii(32) })],
-  ['an activation client_sn of exactly 50 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, client_sn: ascii(50) })],
-  ['an activation device_id of exactly 128 bytes', (c) => c.activate(VENDOR, { ...ACTIVATE, device_id: ascii(128) })],
-  ['a notify_url of exactly 128 bytes', (c) => c.pay(TERMINAL, { ...PAY, notify_url: `https://e.test/${ascii(113)}` })],
+  ['a subject of 64 Chinese characters (192 UTF-8 bytes)', (c) => c.pay(TERMINAL, { ...PAY, subject: chinese(64) })],
+  ['a pay device_id that is a 36-character UUID, as the provider\'s Python client sends', (c) => c.pay(TERMINAL, { ...PAY, device_id: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' })],
+  ['a subject of exactly 64 characters', (c) => c.pay(TERMINAL, { ...PAY, subject: ascii(64) })],
+  ['a client_sn of exactly 32 characters', (c) => c.pay(TERMINAL, { ...PAY, client_sn: ascii(32) })],
+  ['an activation client_sn of exactly 50 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, client_sn: ascii(50) })],
+  ['an activation device_id of exactly 128 characters', (c) => c.activate(VENDOR, { ...ACTIVATE, device_id: ascii(128) })],
+  ['a notify_url of exactly 128 characters', (c) => c.pay(TERMINAL, { ...PAY, notify_url: `https://e.test/${ascii(113)}` })],
   [
-    'an extended of 24 keys of 64 bytes with values of 256 bytes',
+    'an extended of 24 keys of 64 characters with values of 256 characters',
     (c) =>
       c.pay(TERMINAL, {
         ...PAY,
@@ -200,7 +205,7 @@ const acceptances: Acceptance[] = [
   ['a mini-program precreate without payer_uid', (c) => c.precreate(TERMINAL, { ...PRECREATE, sub_payway: '4' })],
   ['a query by sn alone', (c) => c.query(TERMINAL, { sn: '7895000000000001' })],
   ['a refund by sn alone', (c) => c.refund(TERMINAL, { ...REFUND, client_sn: undefined, sn: '7895000000000001' })],
-  ['a refund_request_no of exactly 20 bytes', (c) => c.refund(TERMINAL, { ...REFUND, refund_request_no: ascii(20) })],
+  ['a refund_request_no of exactly 20 characters', (c) => c.refund(TERMINAL, { ...REFUND, refund_request_no: ascii(20) })],
 ];
 
 describe('a request at the edge of a limit', () => {

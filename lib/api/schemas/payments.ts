@@ -4,44 +4,44 @@
 import * as z from 'zod';
 import { PAYWAYS, PRECREATE_SUB_PAYWAYS } from '../../upay/index.js';
 import { terminalSnSchema } from './terminals.js';
+import { text } from './text.js';
 
-const bytes = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .refine((value) => Buffer.byteLength(value, 'utf8') <= max, { message: `must be at most ${max} UTF-8 bytes` })
-    .meta({ maxLength: max });
-
-export const cents = z.number().int().min(1).max(9_999_999_999).meta({ description: 'Integer cents (100 = 1.00 CNY), at most 10 digits' });
+export const cents = z
+  .number('must be a number of cents')
+  // Bounds before integrality, so that 1e21 is told the limit it can act on.
+  .min(1, 'must be at least 1')
+  .max(9_999_999_999, 'must be at most 9999999999 (10 digits)')
+  .int('must be whole cents (an integer)')
+  .meta({ description: 'Integer cents (100 = 1.00 CNY), at most 10 digits' });
 
 const degrees = z.string().regex(/^-?\d{1,3}(\.\d{1,15})?$/, 'must be decimal degrees');
 
 const goodsLine = z.strictObject({
-  goods_id: bytes(64),
-  goods_name: bytes(128),
+  goods_id: text(64),
+  goods_name: text(128),
   quantity: z.number().int().min(1),
   price: z.number().int().min(0).max(9_999_999_999),
-  promotion_type: z.string().max(32).optional(),
+  promotion_type: text(32).optional(),
 });
 
 const extended = z
-  .record(bytes(64), bytes(256))
+  .record(text(64), text(256))
   .refine((value) => Object.keys(value).length <= 24, { message: 'must have at most 24 keys' })
   .optional();
 
 const orderFields = {
   terminal_sn: terminalSnSchema,
-  client_sn: bytes(32).meta({ description: "The merchant's order number: unique, and the idempotency key of this request", example: 'pos1-20261126-0001' }),
+  client_sn: text(32).meta({ description: "The merchant's order number: unique, and the idempotency key of this request", example: 'pos1-20261126-0001' }),
   total_amount: cents.meta({ example: 1000 }),
-  subject: bytes(64).meta({ example: 'Jasmine tea' }),
-  operator: bytes(32).meta({ example: 'ann' }),
-  description: bytes(256).optional(),
+  subject: text(64).meta({ example: 'Jasmine tea' }),
+  operator: text(32).meta({ example: 'ann' }),
+  description: text(256).optional(),
   longitude: degrees.optional(),
   latitude: degrees.optional(),
-  device_id: bytes(32).optional(),
+  device_id: text(64).optional().meta({ description: 'At most 64 characters (the provider documents 32, but its own clients send a 36-character UUID)' }),
   extended,
   goods_details: z.array(goodsLine).max(100).optional(),
-  reflect: bytes(64).optional(),
+  reflect: text(64).optional(),
 };
 
 const bothOrNeither = (value: { longitude?: string; latitude?: string }) => (value.longitude === undefined) === (value.latitude === undefined);
@@ -50,7 +50,7 @@ const coordinatesIssue = { message: 'longitude and latitude go together', path: 
 export const payBody = z
   .strictObject({
     ...orderFields,
-    dynamic_id: bytes(32).meta({ description: "The customer's payment barcode, as scanned", example: '280000000000000000' }),
+    dynamic_id: text(32).meta({ description: "The customer's payment barcode, as scanned", example: '280000000000000000' }),
     payway: z.enum(PAYWAYS).optional().meta({ description: 'Skip barcode-based wallet detection' }),
   })
   .refine(bothOrNeither, coordinatesIssue);
@@ -60,26 +60,26 @@ export const precreateBody = z
     ...orderFields,
     payway: z.enum(PAYWAYS).meta({ description: '1/2 Alipay, 3 WeChat Pay, 17 UnionPay QR, …', example: '3' }),
     sub_payway: z.enum(PRECREATE_SUB_PAYWAYS).optional().meta({ description: '2 QR (default), 3 WAP, 4 mini-program' }),
-    payer_uid: bytes(64).optional(),
+    payer_uid: text(64).optional(),
     qr_format: z.enum(['svg', 'png']).optional().meta({ description: 'Also return the QR picture as a PNG data URL' }),
   })
   .refine(bothOrNeither, coordinatesIssue)
   .refine((value) => value.sub_payway !== '3' || value.payer_uid !== undefined, { message: 'payer_uid is required for WAP (sub_payway 3)', path: ['payer_uid'] });
 
 export const refundBody = z.strictObject({
-  refund_request_no: bytes(20).meta({ description: 'Idempotency key of this refund; a retry must reuse it', example: 'r1' }),
+  refund_request_no: text(20).meta({ description: 'Idempotency key of this refund; a retry must reuse it', example: 'r1' }),
   refund_amount: cents.meta({ example: 300 }),
-  operator: bytes(32).meta({ example: 'ann' }),
+  operator: text(32).meta({ example: 'ann' }),
 });
 
-export const revokeBody = z.strictObject({ operator: bytes(32).optional() }).optional();
+export const revokeBody = z.strictObject({ operator: text(32).optional() }).optional();
 
 export const orderPath = z.strictObject({ order_id: z.string().regex(/^ord_[A-Za-z0-9_-]{26}$/, 'is not an order id') });
 
 export const orderQuery = z.strictObject({ refresh: z.enum(['true', 'false']).optional() });
 
 export const orderLookup = z
-  .strictObject({ client_sn: bytes(32).optional(), sn: z.string().regex(/^\d{1,32}$/).optional() })
+  .strictObject({ client_sn: text(32).optional(), sn: z.string().regex(/^\d{1,32}$/).optional() })
   .refine((value) => (value.client_sn === undefined) !== (value.sn === undefined), { message: 'give exactly one of client_sn or sn', path: ['client_sn'] });
 
 const refundView = z.object({

@@ -1,13 +1,14 @@
 // Request and response schemas of the terminal routes: they validate requests and generate
 // the OpenAPI document, so the two cannot disagree.
 import * as z from 'zod';
+import { text } from './text.js';
 
 export const terminalSnSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
 export const activationBody = z.strictObject({
-  activation_code: z.string().min(1).max(64).meta({ description: 'The activation code the provider issued for the store', example: '24681357' }),
-  device_id: z.string().min(1).max(128).meta({ description: 'Stable id of the till or device this terminal belongs to', example: 'till-01' }),
-  name: z.string().min(1).max(128).optional().meta({ example: 'Front counter' }),
+  activation_code: text(64).meta({ description: 'The activation code the provider issued for the store', example: '24681357' }),
+  device_id: text(128).meta({ description: 'Stable id of the till or device this terminal belongs to', example: 'till-01' }),
+  name: text(128).optional().meta({ example: 'Front counter' }),
 });
 
 export const terminalPath = z.strictObject({ terminal_sn: terminalSnSchema });
