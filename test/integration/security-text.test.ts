@@ -1,0 +1,121 @@
+// Free text that would be stored, echoed and sent to the provider — order numbers, refund
+// numbers, operators, subjects — is one line of printable text. A NUL, a line break or a bidi
+// override (which makes a stored order number read as another), and bytes that are not UTF-8
+// (which would be stored as U+FFFD), are refused with a 400 naming the field, before anything
+// is written or sent.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import type { LocalStack } from '../../local/stack.js';
+import { activate, barcode, call, startTestStack, type OrderBody } from './helpers/local-stack.js';
+import { effectProbe, errorShapeProblem, rawRequest } from './helpers/security.js';
+
+let stack: LocalStack;
+let tableName: string;
+let till: string;
+let paid: OrderBody;
+let sequence = 0;
+const fresh = (prefix: string) => `${prefix}-${Date.now()}-${(sequence += 1)}`;
+
+const UNSAFE: [string, string][] = [
+  ['a NUL', 'a\u0000b'],
+  ['a newline', 'a\nb'],
+  ['a carriage return', 'a\rb'],
+  ['a right-to-left override', 'a\u202Eb'],
+  ['a first-strong isolate', 'a\u2066b'],
+  ['a line separator', 'a\u2028b'],
+];
+
+interface Target {
+  route: string;
+  path: () => string;
+  token: () => string;
+  body: () => Record<string, unknown>;
+  fields: string[];
+}
+
+const TARGETS: Target[] = [
+  {
+    route: 'POST /v1/payments',
+    path: () => '/v1/payments',
+    token: () => stack.tokens.cashier,
+    body: () => ({ terminal_sn: till, client_sn: fresh('txt'), total_amount: 100, dynamic_id: barcode(), subject: 'tea', operator: 'ann' }),
+    fields: ['client_sn', 'subject', 'operator', 'description', 'reflect'],
+  },
+  {
+    route: 'POST /v1/precreates',
+    path: () => '/v1/precreates',
+    token: () => stack.tokens.cashier,
+    body: () => ({ terminal_sn: till, client_sn: fresh('txt-qr'), total_amount: 100, payway: '3', subject: 'cake', operator: 'ann' }),
+    fields: ['client_sn', 'subject', 'operator'],
+  },
+  {
+    route: 'POST /v1/orders/{order_id}/refunds',
+    path: () => `/v1/orders/${paid.order_id}/refunds`,
+    token: () => stack.tokens.cashier,
+    body: () => ({ refund_request_no: fresh('r').slice(-20), refund_amount: 1, operator: 'ann' }),
+    fields: ['refund_request_no', 'operator'],
+  },
+  { route: 'POST /v1/orders/{order_id}/revoke', path: () => `/v1/orders/${paid.order_id}/revoke`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
+  { route: 'POST /v1/orders/{order_id}/cancel', path: () => `/v1/orders/${paid.order_id}/cancel`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
+  { route: 'POST /v1/terminals', path: () => '/v1/terminals', token: () => stack.tokens.admin, body: () => ({ activation_code: '00000000', device_id: fresh('dev') }), fields: ['device_id', 'name'] },
+];
+
+const probe = () => effectProbe(stack.sandbox.url, inject('dynamoEndpoint'), tableName);
+
+function post(target: Target, body: string | Buffer) {
+  return rawRequest(stack.apiUrl, { method: 'POST', path: target.path(), headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token()}` }, body });
+}
+
+beforeAll(async () => {
+  tableName = `text-${randomUUID()}`;
+  stack = await startTestStack({ tableName });
+  till = await activate(stack);
+  const answer = await call<OrderBody>(stack, 'POST', '/v1/payments', {
+    token: stack.tokens.cashier,
+    body: { terminal_sn: till, client_sn: fresh('paid'), total_amount: 1000, dynamic_id: barcode(), subject: 'tea', operator: 'ann' },
+  });
+  if (answer.status !== 200) throw new Error(`payment failed: ${answer.status}`);
+  paid = answer.body;
+});
+
+afterAll(() => stack?.close());
+
+describe.each(TARGETS)('$route', (target) => {
+  const cases = target.fields.flatMap((field) => UNSAFE.map(([what, value]) => [field, what, value] as const));
+
+  it.each(cases)('refuses a %s with %s in it with a 400 naming the field, writing and sending nothing', async (field, _what, value) => {
+    const answer = await probe().unchangedBy(() => post(target, JSON.stringify({ ...target.body(), [field]: value })));
+    expect(answer.status, answer.text).toBe(400);
+    expect(errorShapeProblem(answer)).toBeUndefined();
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'VALIDATION_FAILED', field } });
+  });
+
+  it.each(target.fields)('refuses a %s holding bytes that are not UTF-8 with a 400 naming the field, writing and sending nothing', async (field) => {
+    const marker = '@@bad-bytes@@';
+    const text = JSON.stringify({ ...target.body(), [field]: `a${marker}b` });
+    const [before, after] = text.split(marker) as [string, string];
+    // 0xC3 starts a two-byte sequence that 0x28 does not continue; 0xFF is never UTF-8.
+    const body = Buffer.concat([Buffer.from(before, 'utf8'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(after, 'utf8')]);
+    const answer = await probe().unchangedBy(() => post(target, body));
+    expect(answer.status, answer.text).toBe(400);
+    expect(errorShapeProblem(answer)).toBeUndefined();
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'INVALID_ENCODING', field } });
+  });
+});
+
+describe('what stays allowed', () => {
+  it('stores and echoes a Chinese subject of 64 characters and an operator with a space', async () => {
+    const clientSn = fresh('zh');
+    const answer = await call<OrderBody & { subject: string; operator: string }>(stack, 'POST', '/v1/payments', {
+      token: stack.tokens.cashier,
+      body: { terminal_sn: till, client_sn: clientSn, total_amount: 100, dynamic_id: barcode(), subject: '茉'.repeat(64), operator: 'Ann Lee' },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ subject: '茉'.repeat(64), operator: 'Ann Lee' });
+  });
+
+  it('refuses a look-up by a client_sn with a newline in it with a 400 naming it', async () => {
+    const answer = await call(stack, 'GET', `/v1/orders?client_sn=${encodeURIComponent('a\nb')}`, { token: stack.tokens.cashier });
+    expect(answer).toMatchObject({ status: 400, body: { error: { field: 'client_sn' } } });
+  });
+});
