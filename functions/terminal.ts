@@ -5,11 +5,10 @@ import { appContext } from '../lib/api/context.js';
 import { terminalPath } from '../lib/api/schemas/terminals.js';
 import { terminalView } from '../lib/api/terminal-view.js';
 
+// `key_stored_at` is the registry's stamp, the one activation and check-in record and answer
+// with, so every answer about a terminal gives the same time.
 export const handler = route({ operation: 'terminal', role: 'admin', path: terminalPath }, async ({ path, caller }) => {
-  const { registry, keys } = appContext();
-  const terminal = await registry.get(path.terminal_sn);
+  const terminal = await appContext().registry.get(path.terminal_sn);
   if (!terminal || terminal.store_id !== caller.store_id) throw new ApiError('NOT_FOUND', 'no such terminal');
-  // The key store knows when the key really changed; the registry's stamp is the fallback.
-  const keySince = await keys.currentSince(terminal.terminal_sn);
-  return json(200, terminalView({ ...terminal, ...(keySince ? { key_stored_at: keySince.toISOString() } : {}) }, Date.now()));
+  return json(200, terminalView(terminal, Date.now()));
 });

@@ -144,7 +144,7 @@ describe('request validation (INVALID_PARAMS, nothing created)', () => {
     ['an operator of 33 characters', { operator: long(33) }],
     ['a description of 257 characters', { description: long(257) }],
     ['a reflect of 65 characters', { reflect: long(65) }],
-    ['a device_id of 33 characters', { device_id: long(33) }],
+    ['a device_id of 65 characters', { device_id: long(65) }],
     ['a notify_url of 129 characters', { notify_url: `http://127.0.0.1/${long(112)}` }],
     ['a notify_url that is not a URL', { notify_url: 'not a url' }],
     ['an unknown payway', { payway: '99' }],
@@ -177,7 +177,7 @@ describe('request validation (INVALID_PARAMS, nothing created)', () => {
         operator: long(32),
         description: long(256),
         reflect: long(64),
-        device_id: long(32),
+        device_id: long(64),
         notify_url: `http://127.0.0.1/${long(111)}`,
         longitude: '121.4737',
         latitude: '31.2304',
@@ -188,6 +188,29 @@ describe('request validation (INVALID_PARAMS, nothing created)', () => {
     );
     expect(reply.biz_response?.result_code).toBe('PAY_SUCCESS');
     expect(reply.biz_response?.data?.total_amount).toBe('9999999999');
+  });
+
+  it("accepts the 36-character UUID device_id the provider's own Python client sends on every pay", async () => {
+    const reply = await upay.signed('/upay/v2/pay', payBody({ device_id: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' }), terminal);
+    expect(reply.biz_response?.result_code).toBe('PAY_SUCCESS');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['description', { description: '' }],
+    ['reflect', { reflect: '' }],
+    ['device_id', { device_id: '' }],
+    ['payway', { payway: '' }],
+    ['notify_url', { notify_url: '' }],
+    ['extended', { extended: '' }],
+  ])('takes an empty optional %s on a pay as absent', async (_, fields) => {
+    const reply = await upay.signed('/upay/v2/pay', payBody(fields), terminal);
+    expect(reply.biz_response?.result_code).toBe('PAY_SUCCESS');
+  });
+
+  it('takes an empty sub_payway on a precreate as absent (a QR code), as the provider\'s PHP demo sends it', async () => {
+    const reply = await upay.signed('/upay/v2/precreate', { ...payBody({ payway: '3', sub_payway: '' }), dynamic_id: undefined }, terminal);
+    expect(reply.biz_response?.result_code).toBe('PRECREATE_SUCCESS');
+    expect(reply.biz_response?.data?.sub_payway).toBe('2');
   });
 
   it.each<[string, string, Record<string, string>]>([
