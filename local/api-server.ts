@@ -18,6 +18,17 @@ export interface ApiServerOptions {
   /** Extra routes served as-is (e.g. `/openapi.json`). */
   extras?: Record<string, () => { status: number; type: string; body: string }>;
   timeoutMs?: number;
+  onAnswer?: (answered: AnsweredRequest) => void;
+}
+
+/** One answered request, for a local request log. */
+export interface AnsweredRequest {
+  method: string;
+  /** The route as declared (`/v1/orders/{order_id}`), or the path when no route matched. */
+  route: string;
+  status: number;
+  ms: number;
+  order_id?: string;
 }
 
 export interface ApiServer {
@@ -105,6 +116,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const log: Omit<AnsweredRequest, 'status' | 'ms'> = { method: request.method ?? 'GET', route: (request.url ?? '/').split('?')[0] ?? '/' };
+    if (options.onAnswer) response.once('finish', () => options.onAnswer?.({ ...log, status: response.statusCode, ms: Math.round(performance.now() - started) }));
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     const extra = options.extras?.[`${method} ${url.pathname}`];
@@ -114,6 +128,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const found = match(method, url.pathname);
     if (found === 'malformed') return send(response, 400, JSON.stringify({ message: 'Bad Request' }));
+    if (found) log.route = found.route.path;
     const handler = found && options.handlers[found.route.function];
     if (!found || !handler) return send(response, 404, JSON.stringify({ message: 'Not Found' }));
 
@@ -158,6 +173,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       isBase64Encoded: body.length > 0 && !isUtf8(body),
     };
     const result = await handler(event, lambdaContext(found.route.function, requestId, options.timeoutMs ?? 29_000));
+    // The order the answer is about: the path's, or the one the answer carries.
+    const orderId = found.pathParameters.order_id ?? /^\{"order_id":"(ord_[A-Za-z0-9_-]+)"/.exec(result.body ?? '')?.[1];
+    if (orderId) log.order_id = orderId;
     send(response, result.statusCode ?? 200, result.body ?? '', { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
   }
 

@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { LocalFileKeyStore } from '../lib/keys/index.js';
 import { createTable, freePort, localDynamoEnv, startDynamoDbLocal, LOCAL_AWS, type DynamoDbLocal } from './dynamodb.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
-import { startApiServer, type ApiServer } from './api-server.js';
+import { startApiServer, type AnsweredRequest, type ApiServer } from './api-server.js';
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   /** How often the scheduler loop runs reconcile; 0 turns the loop off (tests drive it). */
   reconcileEveryMs?: number;
   storeId?: string;
+  /** Told of every request the local API Gateway answered (`npm start` prints one line each). */
+  onAnswer?: (answered: AnsweredRequest) => void;
 }
 
 export interface LocalStack {
@@ -77,7 +79,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tableName = options.tableName ?? 'upay-ledger';
     await createTable(endpoint, tableName);
 
-    const sandbox = await startSandbox(options.sandbox);
+    // The sandbox's activation codes belong to the store the local tokens are for.
+    const storeId = options.storeId ?? 'demo-store';
+    const sandbox = await startSandbox({ storeId, ...options.sandbox });
     cleanups.push(() => sandbox.close());
 
     // The sandbox keeps no state across restarts, so neither do the keys it issued.
@@ -111,10 +115,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       handlers: HTTP_HANDLERS,
       extras: { 'GET /openapi.json': () => ({ status: 200, type: 'application/json', body: JSON.stringify(openApiDocument()) }) },
+      ...(options.onAnswer ? { onAnswer: options.onAnswer } : {}),
     });
     cleanups.push(() => server.close());
 
-    const storeId = options.storeId ?? 'demo-store';
     const tokens = { admin: await issuer.sign({ store_id: storeId, role: 'admin' }), cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }) };
 
     let running: Promise<unknown> = Promise.resolve();

@@ -1,13 +1,55 @@
-// `npm start`: the whole backend on this machine, on loopback, with no AWS account.
-// Prints the API URL, tokens and copy-paste curl lines, and writes .local/stack.json.
+// `npm start`: the whole backend on this machine, with no AWS account. Prints the API URL,
+// the tokens (exported once as shell variables) and copy-paste curl lines, writes
+// .local/stack.json, then one line per request (LOG_FORMAT=json: the handlers' JSON logs).
 import { writeFileSync } from 'node:fs';
-import { startLocalStack } from './stack.js';
-import { orderIdFor } from '../lib/payments/model.js';
 
-const API_PORT = Number(process.env.PORT ?? 3000);
-const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 18080);
+const JSON_LOGS = process.env.LOG_FORMAT === 'json';
+// Before the handlers load (Powertools reads these when it is created): no metrics locally,
+// and unless JSON logs were asked for, only the handlers' errors, not their JSON chatter.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+if (!JSON_LOGS) process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
-const stack = await startLocalStack({ apiPort: API_PORT, sandbox: { port: SANDBOX_PORT }, reconcileEveryMs: 3_000 });
+const { startLocalStack } = await import('./stack.js');
+const { banner, moreActivationCodes, requestLine } = await import('./banner.js');
+const { orderIdFor } = await import('../lib/payments/model.js');
+
+function port(variable: 'PORT' | 'SANDBOX_PORT', fallback: number): number {
+  const given = process.env[variable];
+  const value = given === undefined || given === '' ? fallback : Number(given);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    console.error(`${variable}=${given} is not a port number (0-65535).`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const API_PORT = port('PORT', 3000);
+const SANDBOX_PORT = port('SANDBOX_PORT', 18080);
+
+function portInUse(taken: number | undefined): string {
+  const which = taken === SANDBOX_PORT ? `the sandbox's port ${SANDBOX_PORT}` : taken === API_PORT ? `the API's port ${API_PORT}` : `port ${API_PORT} or ${SANDBOX_PORT}`;
+  return `Cannot start: ${which} is already in use (another npm start?). Stop what uses it, or choose other ports: PORT=3001 SANDBOX_PORT=18081 npm start`;
+}
+
+async function start() {
+  try {
+    return await startLocalStack({
+      apiPort: API_PORT,
+      sandbox: { port: SANDBOX_PORT },
+      reconcileEveryMs: 3_000,
+      // Tests of this script point it at their already running DynamoDB Local.
+      ...(process.env.LOCAL_DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.LOCAL_DYNAMODB_ENDPOINT } : {}),
+      ...(JSON_LOGS ? {} : { onAnswer: (answered) => console.log(requestLine(answered)) }),
+    });
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException & { port?: number };
+    if (failure.code !== 'EADDRINUSE') throw error;
+    console.error(portInUse(failure.port));
+    process.exit(1);
+  }
+}
+
+const stack = await start();
 
 async function activateDemoTerminal(): Promise<string> {
   const response = await fetch(`${stack.apiUrl}/v1/terminals`, {
@@ -21,38 +63,39 @@ async function activateDemoTerminal(): Promise<string> {
 }
 
 const terminalSn = await activateDemoTerminal();
+// A code the demo terminal did not use: the sandbox issued several, all for the local store.
+const activationCode = stack.sandbox.activationCodes[1] ?? '';
 writeFileSync(
   '.local/stack.json',
-  `${JSON.stringify({ api_url: stack.apiUrl, sandbox_url: stack.sandbox.url, tokens: stack.tokens, terminal_sn: terminalSn }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      api_url: stack.apiUrl,
+      sandbox_url: stack.sandbox.url,
+      store_id: stack.storeId,
+      tokens: stack.tokens,
+      terminal_sn: terminalSn,
+      activation_code: activationCode,
+      more_activation_codes: moreActivationCodes(stack.sandbox.url),
+    },
+    null,
+    2,
+  )}\n`,
   { mode: 0o600 },
 );
 
 const orderNo = `demo-${Date.now()}`;
-const curl = (token: string, path: string, body: unknown) =>
-  `curl -s -X POST ${stack.apiUrl}${path} -H "authorization: Bearer ${token}" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
-
-console.log(`
-Upay backend running locally (DynamoDB Local + Upay sandbox, loopback only)
-
-  API          ${stack.apiUrl}        (OpenAPI: ${stack.apiUrl}/openapi.json)
-  sandbox      ${stack.sandbox.url}   (control API under /_sandbox/)
-  terminal     ${terminalSn}  (store ${stack.storeId})
-  admin token  ${stack.tokens.admin}
-  cashier token ${stack.tokens.cashier}
-
-A payment (the customer's barcode; a suffix from local/sandbox/README.md picks a scenario):
-  ${curl(stack.tokens.cashier, '/v1/payments', { terminal_sn: terminalSn, client_sn: orderNo, total_amount: 1000, dynamic_id: '280000000000000000', subject: 'Jasmine tea', operator: 'ann' })}
-
-A QR payment, then the customer pays it:
-  ${curl(stack.tokens.cashier, '/v1/precreates', { terminal_sn: terminalSn, client_sn: `${orderNo}-qr`, total_amount: 2500, payway: '3', subject: 'Cake', operator: 'ann' })}
-  curl -s -X POST ${stack.sandbox.url}/_sandbox/qr/pay -H 'content-type: application/json' -d '${JSON.stringify({ client_sn: `${orderNo}-qr` })}'
-
-A partial refund of that payment, then the order:
-  ${curl(stack.tokens.cashier, `/v1/orders/${orderIdFor(orderNo)}/refunds`, { refund_request_no: 'r1', refund_amount: 300, operator: 'ann' })}
-  curl -s ${stack.apiUrl}/v1/orders/${orderIdFor(orderNo)} -H "authorization: Bearer ${stack.tokens.cashier}"
-
-The same facts are in .local/stack.json. Ctrl-C stops everything.
-`);
+console.log(
+  banner({
+    apiUrl: stack.apiUrl,
+    sandboxUrl: stack.sandbox.url,
+    storeId: stack.storeId,
+    terminalSn,
+    activationCode,
+    tokens: { CASHIER: stack.tokens.cashier, ADMIN: stack.tokens.admin },
+    orderNo,
+    orderId: orderIdFor(orderNo),
+  }),
+);
 
 const stop = async () => {
   await stack.close();

@@ -7,7 +7,8 @@ export const SERVICE = 'upay-backend';
 export const NAMESPACE = 'UpayBackend';
 
 export const logger = new Logger({ serviceName: SERVICE });
-export const metrics = new Metrics({ namespace: NAMESPACE, serviceName: SERVICE });
+// Its own warnings ("No application metrics to publish") go through the logger, at its level.
+export const metrics = new Metrics({ namespace: NAMESPACE, serviceName: SERVICE, logger });
 
 export const telemetry: Telemetry = {
   info: (message, fields) => logger.info(message, { ...fields }),

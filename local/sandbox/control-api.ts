@@ -8,7 +8,7 @@ import { scanQr } from './payments.js';
 import { isJsonObject } from './request-fields.js';
 import type { JsonObject } from './request-fields.js';
 import type { RequestStats } from './stats.js';
-import { ACTIVATION_CODE_LIFETIME_MS, DEFAULT_STORE_ID } from './terminals.js';
+import { ACTIVATION_CODE_LIFETIME_MS } from './terminals.js';
 import type { TerminalRegistry } from './terminals.js';
 
 export interface ControlDependencies {
@@ -18,6 +18,8 @@ export interface ControlDependencies {
   faults: FaultPlan;
   notifier: Notifier;
   stats: RequestStats;
+  /** Where codes issued without a store_id belong. */
+  storeId: string;
 }
 
 export interface ControlAnswer {
@@ -90,7 +92,7 @@ export class ControlApi {
 
   #issueCode(body: JsonObject): unknown {
     const uses = integer(body, 'uses', 1);
-    const storeId = body.store_id === undefined ? DEFAULT_STORE_ID : text(body, 'store_id');
+    const storeId = body.store_id === undefined ? this.deps.storeId : text(body, 'store_id');
     const lifetimeMs = body.expires_in_ms === undefined ? ACTIVATION_CODE_LIFETIME_MS : integer(body, 'expires_in_ms', 0);
     const code = this.deps.terminals.issueCode(uses, storeId, lifetimeMs);
     return { code, uses, store_id: storeId, expires_at: this.deps.clock.now() + lifetimeMs };

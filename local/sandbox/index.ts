@@ -21,6 +21,8 @@ export interface SandboxOptions {
   notifyRetryDelaysMs?: readonly number[];
   vendor?: VendorCredentials;
   activationCodes?: readonly ActivationCodeGrant[];
+  /** The merchant's store that generated codes (and codes issued without a store_id) belong to. */
+  storeId?: string;
   seed?: string | number;
 }
 
@@ -42,9 +44,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const vendor = options.vendor ?? { vendor_sn: `918${entropy.digits(5)}`, vendor_key: entropy.hex(32), app_id: `2024${entropy.digits(10)}` };
 
   const terminals = new TerminalRegistry(clock, entropy);
+  const storeId = options.storeId ?? DEFAULT_STORE_ID;
   const activationCodes =
     options.activationCodes?.map((grant) => terminals.issueCode(grant.uses, grant.store_id, undefined, grant.code)) ??
-    Array.from({ length: DEFAULT_ACTIVATION_CODES }, () => terminals.issueCode(DEFAULT_ACTIVATION_CODE_USES, DEFAULT_STORE_ID));
+    Array.from({ length: DEFAULT_ACTIVATION_CODES }, () => terminals.issueCode(DEFAULT_ACTIVATION_CODE_USES, storeId));
 
   const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const notifier = new Notifier(privateKey, options.notifyRetryDelaysMs ?? DEFAULT_NOTIFY_RETRY_DELAYS_MS, clock);
@@ -58,7 +61,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats = new RequestStats();
   const server = await listen(options.port ?? 0, {
     provider: new ProviderApi({ vendor, terminals, orders }),
-    control: new ControlApi({ clock, terminals, orders, faults, notifier, stats }),
+    control: new ControlApi({ clock, terminals, orders, faults, notifier, stats, storeId }),
     faults,
     stats,
   });
