@@ -2,6 +2,7 @@
 // the tokens (exported once as shell variables) and copy-paste curl lines, writes
 // .local/stack.json, then one line per request (LOG_FORMAT=json: the handlers' JSON logs).
 import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 
 const JSON_LOGS = process.env.LOG_FORMAT === 'json';
 // Before the handlers load (Powertools reads these when it is created): no metrics locally,
@@ -37,8 +38,8 @@ async function start() {
       apiPort: API_PORT,
       sandbox: { port: SANDBOX_PORT },
       reconcileEveryMs: 3_000,
-      // Tests of this script point it at their already running DynamoDB Local.
-      ...(process.env.LOCAL_DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.LOCAL_DYNAMODB_ENDPOINT } : {}),
+      // Tests of this script point it at their already running DynamoDB Local, where it gets a table of its own.
+      ...(process.env.LOCAL_DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.LOCAL_DYNAMODB_ENDPOINT, tableName: `upay-ledger-${randomUUID()}` } : {}),
       ...(JSON_LOGS ? {} : { onAnswer: (answered) => console.log(requestLine(answered)) }),
     });
   } catch (error) {
