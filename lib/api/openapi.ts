@@ -94,8 +94,22 @@ const DOCS: Record<string, RouteDoc> = {
     example: { refund_request_no: 'r1', refund_amount: 300, operator: 'ann' },
     answers: { 200: orderView, 202: orderView },
   },
-  'POST /v1/orders/{order_id}/revoke': { summary: 'Revoke today’s unrefunded payment in full (admin)', path: orderPath, body: revokeBody, example: {}, answers: { 200: orderView, 202: orderView } },
-  'POST /v1/orders/{order_id}/cancel': { summary: 'Cancel an open payment, or reverse an unrefunded one (admin)', path: orderPath, example: {}, answers: { 200: orderView, 202: orderView } },
+  'POST /v1/orders/{order_id}/revoke': {
+    summary: 'Revoke today’s unrefunded payment in full (admin)',
+    description: 'The body is optional: `{"operator"}` names who asks (default: the token’s subject).',
+    path: orderPath,
+    body: revokeBody,
+    example: { operator: 'ann' },
+    answers: { 200: orderView, 202: orderView },
+  },
+  'POST /v1/orders/{order_id}/cancel': {
+    summary: 'Cancel an open payment, or reverse an unrefunded one (admin)',
+    description: 'The body is optional: `{"operator"}` names who asks (default: the token’s subject).',
+    path: orderPath,
+    body: revokeBody,
+    example: { operator: 'ann' },
+    answers: { 200: orderView, 202: orderView },
+  },
   'POST /v1/upay/notify': {
     summary: 'The provider’s callback (no JWT; SHA256withRSA signature in Authorization)',
     description: 'Only a hint: the order is re-queried from the provider. Answers the body `success`.',
@@ -106,6 +120,12 @@ const DOCS: Record<string, RouteDoc> = {
 const errorSchema = z
   .object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), field: z.string().optional() }) })
   .meta({ id: 'Error' });
+
+// API Gateway answers some requests itself, before any of our code runs, in its own shape,
+// which an HTTP API cannot change: documented as what it is.
+const gatewayErrorSchema = z
+  .object({ message: z.string() })
+  .meta({ id: 'GatewayError', description: 'API Gateway’s own answer, not our code’s: 401 `Unauthorized` (no or a bad token), 404 `Not Found` (no such route), 413 `Request Entity Too Large` (over its size limit)' });
 
 function jsonSchema(schema: z.ZodType, components: Json, io: 'input' | 'output'): Json {
   const { $defs, $schema: _draft, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json & { $defs?: Json };
@@ -140,14 +160,18 @@ export function openApiDocument(): Json {
               content: { 'application/json': { schema: jsonSchema(answer, components, 'output'), example: answer === terminalSchema ? TERMINAL_EXAMPLE : ORDER_EXAMPLE } },
             };
     }
-    responses.default = { description: 'An error: 4xx for the caller’s mistakes (naming the field), 5xx for ours or the provider’s', content: { 'application/json': { schema: jsonSchema(errorSchema, components, 'output') } } };
+    const error = jsonSchema(errorSchema, components, 'output');
+    const eitherError = { oneOf: [error, jsonSchema(gatewayErrorSchema, components, 'output')] };
+    if (route.jwt) responses[401] = { description: 'No valid token: API Gateway’s own `{"message": "Unauthorized"}`', content: { 'application/json': { schema: eitherError } } };
+    responses[413] = { description: 'Over 16 KiB: our `PAYLOAD_TOO_LARGE`; over API Gateway’s own limit: its `{"message"}`', content: { 'application/json': { schema: eitherError } } };
+    responses.default = { description: 'An error: 4xx for the caller’s mistakes (naming the field), 5xx for ours or the provider’s', content: { 'application/json': { schema: error } } };
     const operation: Json = {
       operationId: `${route.function}${route.method === 'GET' && route.path === '/v1/orders' ? 'ByNumber' : ''}`,
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       parameters: [...parameters(doc.path, 'path', components), ...parameters(doc.query, 'query', components)],
       ...(doc.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, components, 'input'), ...(doc.example !== undefined ? { example: doc.example } : {}) } } } }
+        ? { requestBody: { required: !doc.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(doc.body, components, 'input'), ...(doc.example !== undefined ? { example: doc.example } : {}) } } } }
         : {}),
       responses,
       security: route.jwt ? [{ jwt: [] }] : [],
@@ -159,7 +183,8 @@ export function openApiDocument(): Json {
     info: {
       title: 'Upay payment backend',
       version: '1',
-      description: 'The HTTP API merchants’ apps call. Amounts are integer cents; field names are the provider’s.',
+      description:
+        'The HTTP API merchants’ apps call. Amounts are integer cents; field names are the provider’s; text limits count characters. Every answer of our code has the shape `{"error": {code, message, field?}}` when it is an error; API Gateway itself answers 401 (no or a bad token), 404 (no such route) and 413 (over its size limit) as `{"message": …}` (GatewayError), which an HTTP API cannot change.',
     },
     paths,
     components: {

@@ -72,7 +72,10 @@ export const refundBody = z.strictObject({
   operator: text(32).meta({ example: 'ann' }),
 });
 
-export const revokeBody = z.strictObject({ operator: text(32).optional() }).optional();
+/** The optional body of revoke and cancel alike. */
+export const revokeBody = z
+  .strictObject({ operator: text(32).optional().meta({ description: 'Who asks for the reversal; default: the token’s subject' }) })
+  .optional();
 
 export const orderPath = z.strictObject({ order_id: z.string().regex(/^ord_[A-Za-z0-9_-]{26}$/, 'is not an order id') });
 
