@@ -52,6 +52,16 @@ interface RouteDoc {
   answers: Record<number, z.ZodType | string>;
 }
 
+/** Revoke and cancel take the same optional body and answer alike. */
+const reversalDoc = (summary: string): RouteDoc => ({
+  summary,
+  description: 'The body is optional: `{"operator"}` names who asks (default: the token’s subject).',
+  path: orderPath,
+  body: revokeBody,
+  example: { operator: 'ann' },
+  answers: { 200: orderView, 202: orderView },
+});
+
 const DOCS: Record<string, RouteDoc> = {
   'POST /v1/terminals': {
     summary: 'Activate a Upay terminal for the caller’s store (admin)',
@@ -94,22 +104,8 @@ const DOCS: Record<string, RouteDoc> = {
     example: { refund_request_no: 'r1', refund_amount: 300, operator: 'ann' },
     answers: { 200: orderView, 202: orderView },
   },
-  'POST /v1/orders/{order_id}/revoke': {
-    summary: 'Revoke today’s unrefunded payment in full (admin)',
-    description: 'The body is optional: `{"operator"}` names who asks (default: the token’s subject).',
-    path: orderPath,
-    body: revokeBody,
-    example: { operator: 'ann' },
-    answers: { 200: orderView, 202: orderView },
-  },
-  'POST /v1/orders/{order_id}/cancel': {
-    summary: 'Cancel an open payment, or reverse an unrefunded one (admin)',
-    description: 'The body is optional: `{"operator"}` names who asks (default: the token’s subject).',
-    path: orderPath,
-    body: revokeBody,
-    example: { operator: 'ann' },
-    answers: { 200: orderView, 202: orderView },
-  },
+  'POST /v1/orders/{order_id}/revoke': reversalDoc('Revoke today’s unrefunded payment in full (admin)'),
+  'POST /v1/orders/{order_id}/cancel': reversalDoc('Cancel an open payment, or reverse an unrefunded one (admin)'),
   'POST /v1/upay/notify': {
     summary: 'The provider’s callback (no JWT; SHA256withRSA signature in Authorization)',
     description: 'Only a hint: the order is re-queried from the provider. Answers the body `success`.',
