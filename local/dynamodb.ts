@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX, INDEXES, KEY, keyAttributes } from '../lib/store/schema.js';
@@ -18,8 +18,18 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-// DynamoDB Local keeps tables per (access key, region): every local client uses these.
-export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+/**
+ * DynamoDB Local cannot be told to listen on loopback only (it has no such option and binds
+ * every interface), but it keeps a separate database per access key and region. So every run
+ * draws a random access key, and only clients holding it see the ledger: another host (or a
+ * web page, its CORS being open) that reaches the port finds an empty database. The key goes
+ * to child processes (test workers) through the environment and is never printed or written.
+ */
+const RUN_KEY = 'UPAY_LOCAL_DYNAMO_ACCESS_KEY';
+const runAccessKey = (process.env[RUN_KEY] ??= `L${randomBytes(16).toString('hex')}`);
+
+/** The credentials every client of this run's DynamoDB Local uses (tables are per key and region). */
+export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: runAccessKey, secretAccessKey: runAccessKey } } as const;
 
 /**
  * Client timeouts for DynamoDB Local. Production keeps its tight ones (a slow DynamoDB call
