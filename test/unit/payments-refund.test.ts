@@ -255,6 +255,18 @@ describe('settling a refund while others settle', () => {
     expect(w.ledger.callCount('settleRefund')).toBe(25);
   });
 
+  it('releases a refused refund whose release collides with another write to the order, trying again', async () => {
+    w = paidWorld();
+    w.upay.script('refund', rejected('REFUNDABLE_AMOUNT_NOT_ENOUGH'));
+    w.ledger.conflictOn('settleRefund', 1);
+    const result = done(await refund(w.deps, input()));
+    expect(result.refund).toMatchObject({ status: 'REFUND_FAIL' });
+    expect(result.refund.work).toBeUndefined();
+    expect(result.found.order).toMatchObject({ order_status: 'PAID', refund_committed: 0 });
+    expect(w.ledger.callCount('settleRefund')).toBe(2);
+    expect(w.telemetry.total('RefundFailed')).toBe(1);
+  });
+
   it('answers BUSY when the reservation collides with another write, reserving nothing', async () => {
     w = paidWorld();
     w.ledger.conflictOn('reserveRefund', 1);
