@@ -9,6 +9,7 @@ import type { PaymentDeps } from './deps.js';
 import { isRefundable, type Order, type OrderWithRefunds, type ProviderState, type Refund } from './model.js';
 import { callProvider, rawOf } from './open-order.js';
 import { findOrder } from './query.js';
+import { nextTry } from './retry-policy.js';
 import { providerState } from './verdict.js';
 
 export interface RefundInput {
@@ -235,11 +236,13 @@ async function reschedule(deps: PaymentDeps, refund: Refund, inProgress: boolean
     await deps.ledger.updateRefund(current, { work: { ...current.work, attempts: current.work.attempts + 1, due_at: now + backoff } });
     return false;
   }
-  const attempts = current.work.attempts + 1;
-  if (attempts >= deps.timing.maxAttempts) {
-    await escalate(deps, current, `refund outcome unknown after ${attempts} attempts`);
+  // Nothing learnt (the provider away or in maintenance): resending the same number is safe,
+  // so it is tried again with backoff for hours before a person is called (retry-policy.ts).
+  const due = nextTry(deps.timing, Date.parse(current.created_at), now);
+  if (due === undefined) {
+    await escalate(deps, current, 'refund outcome unknown for hours');
     return true;
   }
-  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts, due_at: now + deps.timing.pollIntervalMs } });
+  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts: current.work.attempts + 1, due_at: due } });
   return false;
 }
