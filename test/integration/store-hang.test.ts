@@ -60,8 +60,8 @@ describe('a DynamoDB that never answers', () => {
       refund: refund(httpEvent({ caller: cashier, pathParameters: ORDER, body: { refund_request_no: 'r-1', refund_amount: 100, operator: 'ann' } }), runningContext(GATEWAY_BUDGET_MS)),
       cancel: cancel(httpEvent({ pathParameters: ORDER, body: {} }), runningContext(GATEWAY_BUDGET_MS)),
     };
-    const answers = Object.fromEntries(await Promise.all(Object.entries(calls).map(async ([name, answer]) => [name, await answer])));
-    for (const [name, answer] of Object.entries(answers)) {
+    const answers = await Promise.all(Object.entries(calls).map(async ([name, answer]) => [name, await answer] as const));
+    for (const [name, answer] of answers) {
       expect(answer, name).toMatchObject({ statusCode: 503 });
       expect(JSON.parse(answer.body as string), name).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
     }
