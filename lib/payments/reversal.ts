@@ -69,7 +69,7 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
       work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.requestLifetimeMs, deadline_at: current.work?.deadline_at ?? now, attempts: 0 },
     };
   });
-  if (repeated) return { kind: 'done', found: (await deps.ledger.getOrder(marked.order_id)) ?? { order: marked, refunds: found.refunds } };
+  if (repeated) return { kind: 'done', found: { order: marked, refunds: found.refunds } };
   if (refused) return { kind: 'refused', message: refused };
 
   const outcome = await callProvider(deps, marked.terminal_sn, (terminal) =>
