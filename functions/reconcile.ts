@@ -1,6 +1,6 @@
-// The reconcile job (every minute in AWS): works through due orders and refunds, and keeps
-// going within its minute while items fall due, so the provider's second-scale polling
-// intervals hold although the schedule ticks once a minute.
+// The reconcile job (every minute in AWS; its timeout outlasts the minute, so invocations
+// overlap and no due step waits for the next tick): works through due orders and refunds
+// for as long as a whole step still fits in the invocation (lib/payments/reconcile-loop.ts).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -8,22 +8,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { appContext } from '../lib/api/context.js';
 import { logger, metrics } from '../lib/api/observability.js';
-import { reconcileDue, type ReconcileReport } from '../lib/payments/reconcile.js';
+import type { ReconcileReport } from '../lib/payments/reconcile.js';
+import { reconcileWhileTimeLeft } from '../lib/payments/reconcile-loop.js';
 
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
   const { config, paymentDeps: deps } = appContext();
-  const reserveMs = config.RECONCILE_RESERVE_MS;
-  const total: ReconcileReport = { processed: 0, errors: 0 };
-  while (context.getRemainingTimeInMillis() > reserveMs) {
-    const pass = await reconcileDue(deps, { limit: 50, concurrency: 8 });
-    total.processed += pass.processed;
-    total.errors += pass.errors;
-    if (pass.processed + pass.errors > 0) continue;
-    const oldest = await deps.ledger.oldestDue();
-    const wait = oldest === undefined ? Infinity : oldest - deps.now();
-    if (wait > context.getRemainingTimeInMillis() - reserveMs) break;
-    await deps.sleep(Math.max(wait, 100));
-  }
+  const total = await reconcileWhileTimeLeft(deps, { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: config.RECONCILE_RESERVE_MS, limit: 50, concurrency: 8 });
   const oldest = await deps.ledger.oldestDue();
   metrics.addMetric('ReconcileBacklogAgeSeconds', MetricUnit.Seconds, oldest === undefined ? 0 : Math.max(0, Math.round((deps.now() - oldest) / 1000)));
   metrics.addMetric('ReconcileProcessed', MetricUnit.Count, total.processed);

@@ -45,8 +45,9 @@ export const FUNCTIONS = {
   revoke: { description: 'POST /v1/orders/{order_id}/revoke', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   cancel: { description: 'POST /v1/orders/{order_id}/cancel', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   notify: { description: 'POST /v1/upay/notify: verified callback, then re-query', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'sign' },
-  // Loops through due work until 15 s before its end; the next tick starts a fresh one.
-  reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 60, ledger: 'write', keys: 'sign' },
+  // Takes a step while one (3 provider timeouts) still fits; outlasts its one-minute schedule by
+  // more than that, so the next tick overlaps it (claimed steps make that safe) and no gap opens.
+  reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 90, ledger: 'write', keys: 'sign' },
   // Hands its cursor to a fresh invocation of itself when time runs short.
   'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'rotate' },
 } as const satisfies Record<FunctionId, FunctionSpec>;

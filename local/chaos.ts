@@ -99,19 +99,17 @@ interface BookEntry {
   pending_refund_amount: number;
 }
 
-export async function runChaos(stack: LocalStack, options: ChaosOptions): Promise<ChaosReport> {
-  const random = mulberry32(options.seed);
-  const log = options.log ?? (() => undefined);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const weighted = (table: [string, number][]): string => {
-    let roll = random() * table.reduce((sum, [, w]) => sum + w, 0);
-    for (const [value, weight] of table) if ((roll -= weight) < 0) return value;
-    return table[0]?.[0] ?? '0000';
-  };
-  const report: ChaosReport = { operations: {}, faults: {}, orders: 0, open: 0, needsAttention: {}, discrepancies: [] };
-  const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+/** What a scenario run needs of the local stack: the API, the sandbox's control API, the ledger. */
+export interface ChaosSession {
+  api(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<{ status: number; body: Order & { error?: { code: string } } }>;
+  control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
+  readLedger(clientSns: readonly string[]): Promise<(Order | undefined)[]>;
+  /** Activates `count` terminals in the stack's store. */
+  terminals(count: number, label: string): Promise<string[]>;
+}
 
-  const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
+export function chaosSession(stack: LocalStack): ChaosSession {
+  const api: ChaosSession['api'] = async (method, path, token, body) => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -121,8 +119,7 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     return { status: response.status, body: (await response.json()) as Order & { error?: { code: string } } };
   };
   const readOrder = async (clientSn: string) => ledgerAnswer(await api('GET', `/v1/orders?client_sn=${encodeURIComponent(clientSn)}`, stack.tokens.cashier));
-  const readLedger = (clientSns: readonly string[]) => readAll((sn) => `ledger read of ${sn}`, clientSns, readOrder, { concurrency: 16 });
-  const control = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+  const control: ChaosSession['control'] = async (method, path, body) => {
     const response = await fetch(`${stack.sandbox.url}/_sandbox/${path}`, {
       method,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -131,14 +128,36 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     });
     return response.json() as Promise<unknown>;
   };
+  return {
+    api,
+    control,
+    readLedger: (clientSns) => readAll((sn) => `ledger read of ${sn}`, clientSns, readOrder, { concurrency: 16 }),
+    async terminals(count, label) {
+      // One activation code with enough uses.
+      const { code } = (await control('POST', 'activation-codes', { uses: count, store_id: stack.storeId })) as { code: string };
+      const terminals: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const answer = await api('POST', '/v1/terminals', stack.tokens.admin, { activation_code: code, device_id: `${label}-${i}` });
+        terminals.push((answer.body as unknown as { terminal_sn: string }).terminal_sn);
+      }
+      return terminals;
+    },
+  };
+}
 
-  // Terminals: one activation code with enough uses.
-  const { code } = (await control('POST', 'activation-codes', { uses: options.terminals ?? 3, store_id: stack.storeId })) as { code: string };
-  const terminals: string[] = [];
-  for (let i = 0; i < (options.terminals ?? 3); i += 1) {
-    const answer = await api('POST', '/v1/terminals', stack.tokens.admin, { activation_code: code, device_id: `chaos-${options.seed}-${i}` });
-    terminals.push((answer.body as unknown as { terminal_sn: string }).terminal_sn);
-  }
+export async function runChaos(stack: LocalStack, options: ChaosOptions): Promise<ChaosReport> {
+  const random = mulberry32(options.seed);
+  const log = options.log ?? (() => undefined);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const weighted = (table: [string, number][]): string => {
+    let roll = random() * table.reduce((sum, [, w]) => sum + w, 0);
+    for (const [value, weight] of table) if ((roll -= weight) < 0) return value;
+    return table[0]?.[0] ?? '0000';
+  };
+  const report = emptyReport();
+  const session = chaosSession(stack);
+  const { api, control } = session;
+  const terminals = await session.terminals(options.terminals ?? 3, `chaos-${options.seed}`);
 
   const created: { client_sn: string; body: Record<string, unknown>; kind: 'pay' | 'precreate' }[] = [];
   const orderIds = new Map<string, string>();
@@ -220,22 +239,35 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   }
 
   // Settle: no more faults; let the provider's QR expiry pass; reconcile until nothing is due.
-  // Counted in passes, not in wall-clock time: a busy machine settles slower, not differently.
   await control('DELETE', 'faults');
   await control('POST', 'clock', { advance_ms: 101_000 });
-  let open = created.map(({ client_sn }) => client_sn);
+  await settleAndJudge(stack, session, created.map(({ client_sn }) => client_sn), `chaos-${options.seed}-`, report);
+  return report;
+}
+
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+export const emptyReport = (): ChaosReport => ({ operations: {}, faults: {}, orders: 0, open: 0, needsAttention: {}, discrepancies: [] });
+
+/**
+ * Runs reconcile until none of `clientSns` is open, then compares each order with the
+ * provider's books, to the cent, into `report`. Counted in passes, not in wall-clock time:
+ * a busy machine settles slower, not differently.
+ */
+export async function settleAndJudge(stack: LocalStack, session: ChaosSession, clientSns: readonly string[], prefix: string, report: ChaosReport): Promise<void> {
+  let open = [...clientSns];
   for (let pass = 0; pass < SETTLE_PASSES && open.length > 0; pass += 1) {
     await stack.reconcile(1_000);
-    const reread = await readLedger(open);
+    const reread = await session.readLedger(open);
     open = reread.filter((order): order is Order => order !== undefined && isOpen(order)).map((order) => order.client_sn);
     if (open.length > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
   }
   // The verdict reads every order once more, whole.
-  const orders = (await readLedger(created.map(({ client_sn }) => client_sn))).filter((order): order is Order => order !== undefined);
+  const orders = (await session.readLedger(clientSns)).filter((order): order is Order => order !== undefined);
   report.open = orders.filter(isOpen).length;
 
   const bookEntries = await readReliably('the sandbox books', async () => {
-    const { orders } = (await control('GET', 'orders')) as { orders?: BookEntry[] };
+    const { orders } = (await session.control('GET', 'orders')) as { orders?: BookEntry[] };
     if (!Array.isArray(orders)) throw new Error('the sandbox answered no books');
     return orders;
   });
@@ -259,11 +291,10 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
   }
   const recorded = new Set(orders.map((order) => order.client_sn));
   for (const [clientSn, book] of books) {
-    if (clientSn.startsWith(`chaos-${options.seed}-`) && !recorded.has(clientSn)) {
+    if (clientSn.startsWith(prefix) && !recorded.has(clientSn)) {
       report.discrepancies.push(`${clientSn}: ${book.order_status} at the provider, missing from our ledger`);
     }
   }
-  return report;
 }
 
 /**
@@ -278,7 +309,7 @@ export function ledgerAnswer(answer: { status: number; body: unknown }): Order |
   throw new Error(`HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
-const isOpen = (order: Order) =>
+export const isOpen = (order: Order) =>
   order.attention === null && (order.order_status === 'CREATED' || order.reversal !== undefined || order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS'));
 
 export function summary(report: ChaosReport, options: ChaosOptions): string {

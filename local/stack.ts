@@ -11,6 +11,8 @@ import { startApiServer, type AnsweredRequest, type ApiServer } from './api-serv
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
+import { appContext } from '../lib/api/context.js';
+import { stepBudgetMs } from '../lib/payments/claim.js';
 
 export interface LocalStackOptions {
   /** Where the key file and JWT key live (default `.local`). */
@@ -122,8 +124,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tokens = { admin: await issuer.sign({ store_id: storeId, role: 'admin' }), cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }) };
 
     let running: Promise<unknown> = Promise.resolve();
+    // A run takes an item only while a whole step still fits: `forMs` is the time it looks for work.
     const reconcile = (forMs = 500) => {
-      running = running.then(() => reconcileHandler({}, scheduledContext('reconcile', forMs))).catch(() => undefined);
+      const budgetMs = forMs + stepBudgetMs(appContext().paymentDeps.timing);
+      running = running.then(() => reconcileHandler({}, scheduledContext('reconcile', budgetMs))).catch(() => undefined);
       return running.then(() => undefined);
     };
     if (options.reconcileEveryMs) {

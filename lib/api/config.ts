@@ -39,8 +39,8 @@ const configSchema = z.object({
   MAX_ATTEMPTS: positiveInt.default(5),
   /** The request functions' Lambda timeout plus margin (API Gateway cuts the answer at 30 s). */
   REQUEST_LIFETIME_MS: positiveInt.default(35_000),
-  /** Time the reconcile job leaves itself for its slowest step before its Lambda timeout. */
-  RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(15_000),
+  /** Time the reconcile job keeps back at the end of its Lambda for its own bookkeeping; it takes a step only while the whole step fits. */
+  RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(2_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

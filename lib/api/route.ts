@@ -13,6 +13,7 @@ import { callerOf, requireRole, type Caller, type Role } from './auth.js';
 import { logger, metrics } from './observability.js';
 import { firstIssue } from './validation.js';
 import { bodyBytes, utf8Text } from './body.js';
+import { isStoreUnavailable } from '../store/errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -64,8 +65,18 @@ function parse<S extends z.ZodType | undefined>(schema: S | undefined, value: un
   return result.data as Parsed<S>;
 }
 
+/** Kept back from the Lambda's timeout to answer 503 ourselves, whatever a dependency does. */
+const ANSWER_MARGIN_MS = 1_000;
+
+const unavailable = () => json(503, new ApiError('SERVICE_UNAVAILABLE', 'a dependency did not answer in time; retry the same request').toBody());
+
 export function errorResult(error: unknown): HttpResult {
   if (error instanceof ApiError) return json(error.status, error.toBody());
+  // Nothing half-done is lost: every write is conditional and reconcile finishes recorded work.
+  if (isStoreUnavailable(error)) {
+    logger.warn('the ledger did not answer', { error: (error as Error).name });
+    return unavailable();
+  }
   // The provider's own limits, checked before anything is recorded or sent.
   if (error instanceof UpayRequestError) return json(400, new ApiError('VALIDATION_FAILED', `${error.field} ${error.reason}`, error.field).toBody());
   // Our adapters keep key material out of every error (invariant 5), so the error is logged
@@ -100,7 +111,13 @@ export function route<B extends z.ZodType | undefined = undefined, P extends z.Z
       return counted(errorResult(error));
     }
   };
-  return middy(core)
+  return middy(core, {
+    timeoutEarlyInMillis: ANSWER_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      logger.warn('answering before the Lambda timeout', { operation: spec.operation });
+      return counted(unavailable());
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -26,7 +26,7 @@ export interface PaymentTiming {
 }
 
 export interface PaymentDeps {
-  ledger: Pick<Ledger, 'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'>;
+  ledger: Pick<Ledger, 'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'claimRefresh' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'>;
   upay: Pick<UpayClient, 'pay' | 'precreate' | 'query' | 'refund' | 'revoke' | 'cancel'>;
   signer: TerminalSigner;
   telemetry: Telemetry;

@@ -19,6 +19,9 @@ export async function findOrder(deps: PaymentDeps, ref: OrderRef, storeId: strin
 export async function queryOrder(deps: PaymentDeps, ref: OrderRef, storeId: string, refresh = false): Promise<OrderWithRefunds | undefined> {
   const found = await findOrder(deps, ref, storeId);
   if (!found || (!refresh && isFinal(found.order) && found.order.attention === undefined)) return found;
+  // The provider asks to be polled every few seconds at most: of all the reads of one order,
+  // one per polling interval asks it; the others answer from the ledger.
+  if (!(await deps.ledger.claimRefresh(found.order.order_id, deps.now(), deps.timing.pollIntervalMs))) return found;
   return { ...found, order: await refreshOrder(deps, found) };
 }
 

@@ -1,27 +1,40 @@
 // The reconcile job: takes due orders and refunds from the sparse index and runs each one's
 // next step of the provider's exception flow, so every order reaches a final state or a
-// person (invariant 1) even when the app and the Lambda that started it are gone.
-import type { DueItem } from '../store/ledger.js';
+// person (invariant 1) even when the app and the Lambda that started it are gone. Each step
+// is claimed before it sends (claim.ts); the loop that keeps a run going is reconcile-loop.ts.
+import type { Changes, DueItem } from '../store/ledger.js';
 import type { PaymentDeps } from './deps.js';
-import type { Order, Work } from './model.js';
+import type { Order, ProviderState, Work } from './model.js';
+import { claimedNow, claimOrderStep, claimRefundStep, stepBudgetMs } from './claim.js';
 import { callProvider, rawOf } from './open-order.js';
 import { queryVerdict, reversalVerdict } from './outcomes.js';
 import { resolveRefund } from './refund.js';
+import { nextTry } from './retry-policy.js';
+import { payMayStillArrive } from './reversal.js';
 import { applyChanges, settle } from './settle.js';
-import { attentionChanges, providerState } from './verdict.js';
+import { attentionChanges, identity, providerState } from './verdict.js';
 
 export interface ReconcileReport {
   processed: number;
   errors: number;
 }
 
+export interface PassOptions {
+  limit: number;
+  concurrency: number;
+  /** Time left in this invocation: an item is taken only while a whole step still fits. */
+  remainingMs?: () => number;
+}
+
 /** One pass over what is due now, a few at a time. */
-export async function reconcileDue(deps: PaymentDeps, options: { limit: number; concurrency: number }): Promise<ReconcileReport> {
+export async function reconcileDue(deps: PaymentDeps, options: PassOptions): Promise<ReconcileReport> {
   const items = await deps.ledger.due(deps.now(), options.limit);
   const report: ReconcileReport = { processed: 0, errors: 0 };
+  const fits = () => options.remainingMs === undefined || options.remainingMs() > stepBudgetMs(deps.timing);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    // Items left untaken stay due for the next invocation.
+    while (next < items.length && fits()) {
       const item = items[next++] as DueItem;
       try {
         await step(deps, item);
@@ -37,18 +50,24 @@ export async function reconcileDue(deps: PaymentDeps, options: { limit: number; 
   return report;
 }
 
+type Due<T> = T & { work: Work };
+
 export async function step(deps: PaymentDeps, item: DueItem): Promise<void> {
   const found = await deps.ledger.getOrder(item.order_id);
   if (!found) return;
   if (item.type === 'refund') {
     const refund = found.refunds.find((r) => r.refund_request_no === item.refund_request_no);
-    if (refund?.work && refund.status === 'REFUND_IN_PROGRESS' && refund.work.due_at <= deps.now()) await resolveRefund(deps, found.order, refund);
+    if (!refund?.work || refund.status !== 'REFUND_IN_PROGRESS' || refund.work.due_at > deps.now()) return;
+    const claimed = await claimRefundStep(deps, refund as Due<typeof refund>);
+    if (claimed) await resolveRefund(deps, found.order, claimed);
     return;
   }
   const { order } = found;
   if (!order.work || order.work.due_at > deps.now()) return;
-  if (order.work.step === 'cancel') await cancelStep(deps, order, order.work);
-  else await queryStep(deps, order, order.work);
+  const claimed = await claimOrderStep(deps, order as Due<Order>);
+  if (!claimed) return;
+  if (claimed.work.step === 'cancel') await cancelStep(deps, claimed, claimed.work);
+  else await queryStep(deps, claimed, claimed.work);
 }
 
 function pollInterval(deps: PaymentDeps, order: Order): number {
@@ -58,17 +77,27 @@ function pollInterval(deps: PaymentDeps, order: Order): number {
 }
 
 /** Moves the order's next step, unless someone else moved or settled it meanwhile. */
-function reschedule(deps: PaymentDeps, order: Order, seen: Work, next: Partial<Work>): Promise<Order> {
+function reschedule(deps: PaymentDeps, order: Order, seen: Work, next: Partial<Work>, also: Changes<Order> = {}): Promise<Order> {
   return applyChanges(deps, order, (current) =>
-    current.work && current.work.step === seen.step && current.work.due_at === seen.due_at ? { work: { ...current.work, ...next } } : undefined,
+    current.work && current.work.step === seen.step && current.work.due_at === seen.due_at ? { ...also, work: { ...current.work, ...next } } : undefined,
   );
 }
 
-/** One more try, or a person once the tries are used up. */
-function retryOrEscalate(deps: PaymentDeps, order: Order, work: Work, next: Partial<Work>, reason: string, provider?: ReturnType<typeof providerState>): Promise<Order> {
+/** The provider answered, and not as we need: one more try, or a person once the tries are used up (its rules). */
+function retryOrEscalate(deps: PaymentDeps, order: Order, work: Work, next: Partial<Work>, reason: string, provider?: ProviderState): Promise<Order> {
   const attempts = work.attempts + 1;
   if (attempts >= deps.timing.maxAttempts) return applyChanges(deps, order, () => attentionChanges(`${reason} after ${attempts} attempts`, deps.now(), provider));
   return reschedule(deps, order, work, { ...next, attempts, due_at: deps.now() + deps.timing.pollIntervalMs });
+}
+
+/**
+ * Nothing learnt (the provider unreachable, in maintenance, or still working on it): try again
+ * later with backoff, for hours; a person only once the patience is used up (retry-policy.ts).
+ */
+function retryPatiently(deps: PaymentDeps, order: Order, work: Work, next: Partial<Work>, reason: string, provider?: ProviderState): Promise<Order> {
+  const due = nextTry(deps.timing, work.deadline_at, deps.now());
+  if (due === undefined) return applyChanges(deps, order, () => attentionChanges(`${reason} for hours`, deps.now(), provider));
+  return reschedule(deps, order, work, { ...next, attempts: work.attempts + 1, due_at: due });
 }
 
 async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<void> {
@@ -79,9 +108,10 @@ async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<v
   const provider = providerState(rawOf(outcome), 'order' in outcome ? outcome.order : undefined);
   if (order.reversal && (verdict.kind === 'open' || verdict.kind === 'paid')) {
     // Our reversal has not shown yet. A cancel is safe to send again; a revoke is not, and
-    // one the provider does not show as CANCELED is, per its diagram, for a person.
-    if (order.reversal === 'cancel') await retryOrEscalate(deps, order, work, { step: 'cancel' }, 'cancel not confirmed by the provider', provider);
-    else await retryOrEscalate(deps, order, work, {}, 'revoke not confirmed by the provider', provider);
+    // one the provider shows but not as CANCELED is, per its diagram, for a person.
+    if (order.reversal === 'cancel') await retryPatiently(deps, order, work, { step: 'cancel' }, 'cancel not confirmed by the provider', provider);
+    else if (outcome.kind === 'found') await retryOrEscalate(deps, order, work, {}, 'revoke not confirmed by the provider', provider);
+    else await retryPatiently(deps, order, work, {}, 'revoke outcome unknown', provider);
     return;
   }
   if (verdict.kind !== 'open') {
@@ -95,16 +125,18 @@ async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<v
   if (deps.now() >= work.deadline_at) {
     // Still open at the deadline, or unreachable: cancel, per the provider's exception flow.
     // The mark keeps a payment that completes meanwhile from being booked PAID while our
-    // cancel may be reversing it.
+    // cancel may be reversing it; the move claims the cancel for this run.
     const moved = await applyChanges(deps, order, (current) =>
       current.work?.step === work.step && current.work.due_at === work.due_at && current.order_status === 'CREATED'
-        ? { reversal: 'cancel', work: { ...current.work, step: 'cancel', due_at: deps.now() } }
+        ? { reversal: 'cancel', work: { ...current.work, step: 'cancel', due_at: claimedNow(deps) } }
         : undefined,
     );
-    if (moved.work?.step === 'cancel') await cancelStep(deps, moved, moved.work);
+    if (moved.work?.step === 'cancel' && moved.reversal === 'cancel') await cancelStep(deps, moved, moved.work);
     return;
   }
-  await reschedule(deps, order, work, { due_at: deps.now() + pollInterval(deps, order) });
+  // Never past the deadline: the cancel is due at it, not a polling interval later.
+  const found = 'order' in outcome ? outcome.order : undefined;
+  await reschedule(deps, order, work, { due_at: Math.min(deps.now() + pollInterval(deps, order), work.deadline_at) }, found && found.sn !== order.sn ? identity(found) : {});
 }
 
 async function cancelStep(deps: PaymentDeps, order: Order, work: Work): Promise<void> {
@@ -116,16 +148,23 @@ async function cancelStep(deps: PaymentDeps, order: Order, work: Work): Promise<
   switch (verdict.kind) {
     case 'open':
       // Cancelling, or already cancelled: a query shows which.
-      await retryOrEscalate(deps, order, work, { step: 'query' }, verdict.reason, provider);
+      await retryPatiently(deps, order, work, { step: 'query' }, verdict.reason, provider);
       break;
     case 'retry':
     case 'not_applied':
       // Unknown or refused before acting: sending the cancel again is safe.
-      await retryOrEscalate(deps, order, work, {}, verdict.reason, provider);
+      await retryPatiently(deps, order, work, {}, verdict.reason, provider);
       break;
     case 'refused':
-    case 'attention':
       await applyChanges(deps, order, () => attentionChanges(verdict.reason, deps.now(), provider));
+      break;
+    case 'attention':
+      await applyChanges(deps, order, () => attentionChanges(verdict.reason, deps.now(), provider, verdict.order));
+      break;
+    case 'not_paid':
+      // The provider has no such order, yet: the pay request may still be on its way to it.
+      if (payMayStillArrive(deps, order)) await reschedule(deps, order, work, { step: 'query', due_at: Date.parse(order.created_at) + deps.timing.requestLifetimeMs });
+      else await settle(deps, order, verdict, rawOf(outcome));
       break;
     default:
       await settle(deps, order, verdict, rawOf(outcome));

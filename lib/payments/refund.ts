@@ -9,6 +9,7 @@ import type { PaymentDeps } from './deps.js';
 import { isRefundable, type Order, type OrderWithRefunds, type ProviderState, type Refund } from './model.js';
 import { callProvider, rawOf } from './open-order.js';
 import { findOrder } from './query.js';
+import { nextTry } from './retry-policy.js';
 import { providerState } from './verdict.js';
 
 export interface RefundInput {
@@ -130,8 +131,26 @@ async function settleFirstReply(deps: PaymentDeps, order: Order, refund: Refund,
 }
 
 async function release(deps: PaymentDeps, refund: Refund, provider: ProviderState): Promise<void> {
-  await deps.ledger.settleRefund(refund, { status: 'REFUND_FAIL', finished_at: new Date(deps.now()).toISOString(), provider, work: null }, { refunded: false });
-  deps.telemetry.count('RefundFailed');
+  const released = await settleTakingTurns(deps, refund, () =>
+    deps.ledger.settleRefund(refund, { status: 'REFUND_FAIL', finished_at: new Date(deps.now()).toISOString(), provider, work: null }, { refunded: false }),
+  );
+  if (released) deps.telemetry.count('RefundFailed');
+}
+
+/**
+ * Runs one settlement of an in-flight refund until it applies or another path settled the
+ * refund: a write that collided with another write to the order changed nothing, so it is
+ * tried again. False when it never applied (the refund stays in flight and due for reconcile).
+ */
+async function settleTakingTurns(deps: PaymentDeps, refund: Refund, attempt: (race: number) => Promise<boolean>): Promise<boolean> {
+  for (let race = 0; race < SETTLE_RACES; race += 1) {
+    if (await attempt(race)) return true;
+    const latest = await deps.ledger.getRefund(refund.order_id, refund.refund_request_no);
+    if (latest?.status !== 'REFUND_IN_PROGRESS') return false; // someone else settled it
+    await deps.sleep(Math.random() * 20); // concurrent settlements of one order take turns
+  }
+  deps.telemetry.warn('refund settlement deferred to reconcile', { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
+  return false;
 }
 
 /**
@@ -140,25 +159,18 @@ async function release(deps: PaymentDeps, refund: Refund, provider: ProviderStat
  * refunded amount it was computed from, so concurrent settlements cannot leave a stale status.
  */
 async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider: ProviderState): Promise<void> {
-  for (let race = 0; race < SETTLE_RACES; race += 1) {
+  const settled = await settleTakingTurns(deps, refund, async (race) => {
     const current = race === 0 ? order : (await deps.ledger.getOrder(order.order_id))?.order;
-    if (!current) return;
-    const settled = await deps.ledger.settleRefund(
+    if (!current) return false;
+    return deps.ledger.settleRefund(
       refund,
       { status: 'REFUND_SUCCESS', finished_at: new Date(deps.now()).toISOString(), provider, work: null, attention: null },
       { refunded: true, refundedBefore: current.refunded_amount },
       { order_status: current.refunded_amount + refund.refund_amount === current.total_amount ? 'REFUNDED' : 'PARTIAL_REFUNDED' },
     );
-    if (settled) {
-      deps.telemetry.count('RefundSucceeded');
-      return;
-    }
-    const latest = await deps.ledger.getRefund(refund.order_id, refund.refund_request_no);
-    if (latest?.status !== 'REFUND_IN_PROGRESS') return; // someone else settled it
-    await deps.sleep(Math.random() * 20); // concurrent settlements of one order take turns
-  }
-  // Still in flight and due: reconcile books it (a resend of the same number replays the success).
-  deps.telemetry.warn('refund settlement deferred to reconcile', { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
+  });
+  // Not settled here: still in flight and due, reconcile books it (a resend of the same number replays the success).
+  if (settled) deps.telemetry.count('RefundSucceeded');
 }
 
 /** The reserved amount stays reserved: the money may have moved, so it cannot be refunded twice. */
@@ -224,11 +236,13 @@ async function reschedule(deps: PaymentDeps, refund: Refund, inProgress: boolean
     await deps.ledger.updateRefund(current, { work: { ...current.work, attempts: current.work.attempts + 1, due_at: now + backoff } });
     return false;
   }
-  const attempts = current.work.attempts + 1;
-  if (attempts >= deps.timing.maxAttempts) {
-    await escalate(deps, current, `refund outcome unknown after ${attempts} attempts`);
+  // Nothing learnt (the provider away or in maintenance): resending the same number is safe,
+  // so it is tried again with backoff for hours before a person is called (retry-policy.ts).
+  const due = nextTry(deps.timing, Date.parse(current.created_at), now);
+  if (due === undefined) {
+    await escalate(deps, current, 'refund outcome unknown for hours');
     return true;
   }
-  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts, due_at: now + deps.timing.pollIntervalMs } });
+  await deps.ledger.updateRefund(current, { work: { ...current.work, attempts: current.work.attempts + 1, due_at: due } });
   return false;
 }

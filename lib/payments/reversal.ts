@@ -22,6 +22,23 @@ export type ReversalResult =
 /** The provider's business day. */
 const shanghaiDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
 
+/**
+ * A pay or precreate request records its order before it calls the provider, and may still be
+ * sending until its Lambda is gone: until then, "no such order" from the provider is not final.
+ */
+export const payMayStillArrive = (deps: PaymentDeps, order: Order) =>
+  order.order_status === 'CREATED' && deps.now() < Date.parse(order.created_at) + deps.timing.requestLifetimeMs;
+
+/**
+ * The same reversal asked again (a client that lost the answer retries): it is the order's
+ * answer, in progress or done, never a refusal — like pay for the same client_sn.
+ */
+function alreadyAsked(order: Order, action: ReversalAction): boolean {
+  if (order.reversal !== undefined) return order.reversal === action;
+  if (order.attention !== undefined || order.reversal_requested_by === undefined) return false;
+  return order.order_status === 'CANCELED' || (action === 'cancel' && order.order_status === 'PAY_CANCELED');
+}
+
 function refusal(order: Order, action: ReversalAction, nowMs: number): string | undefined {
   if (order.reversal) return `a ${order.reversal} of this order is already under way`;
   if (order.refund_committed > 0) return 'the order has refunds';
@@ -37,8 +54,11 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
   const found = await findOrder(deps, ref, storeId);
   if (!found) return { kind: 'not_found' };
   let refused: string | undefined;
+  let repeated = false;
   const now = deps.now();
   const marked = await applyChanges(deps, found.order, (current) => {
+    repeated = alreadyAsked(current, action);
+    if (repeated) return undefined;
     refused = refusal(current, action, now);
     if (refused) return undefined;
     // The mark keeps refunds from starting, and keeps a payment that completes meanwhile
@@ -49,6 +69,7 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
       work: { step: action === 'revoke' ? 'query' : 'cancel', due_at: now + deps.timing.requestLifetimeMs, deadline_at: current.work?.deadline_at ?? now, attempts: 0 },
     };
   });
+  if (repeated) return { kind: 'done', found: { order: marked, refunds: found.refunds } };
   if (refused) return { kind: 'refused', message: refused };
 
   const outcome = await callProvider(deps, marked.terminal_sn, (terminal) =>
@@ -69,10 +90,16 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
       ? { kind: 'refused', message: `the provider refused: ${verdict.reason}` }
       : { kind: 'unavailable', message: `nothing changed (${verdict.reason}); try again` };
   }
-  if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now(), providerState(rawOf(outcome), verdict.order)));
+  if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now(), providerState(rawOf(outcome), verdict.order), verdict.order));
   else if (verdict.kind === 'open') {
     // Under way or already done at the provider: a query settles it (reconcile's next step).
     order = await applyChanges(deps, marked, (current) => (current.work ? { work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } } : undefined));
+  } else if (verdict.kind === 'not_paid' && payMayStillArrive(deps, marked)) {
+    // The cancel found nothing because the pay has not reached the provider yet: look again
+    // once it can no longer arrive, and cancel it then if it did (reconcile's query step).
+    order = await applyChanges(deps, marked, (current) =>
+      current.work && current.reversal === 'cancel' ? { work: { ...current.work, step: 'query', due_at: Date.parse(current.created_at) + deps.timing.requestLifetimeMs } } : undefined,
+    );
   } else if (verdict.kind !== 'retry') order = await settle(deps, marked, verdict, rawOf(outcome));
   return { kind: 'done', found: { order, refunds: found.refunds } };
 }

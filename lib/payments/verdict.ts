@@ -44,7 +44,8 @@ export function providerState(raw: RawCodes | undefined, order?: UpayOrder): Pro
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function identity(order: UpayOrder | undefined): Changes<Order> {
+/** Where the provider keeps the order: stored from every reply that carries it, so a person can look it up. */
+export function identity(order: UpayOrder | undefined): Changes<Order> {
   if (!order) return {};
   return {
     sn: order.sn,
@@ -105,11 +106,12 @@ export function changesFor(current: Order, verdict: Verdict, raw: RawCodes | und
       }
       return { ...identity(verdict.order), order_status: 'CANCELED', net_amount: 0, reversal: null, finished_at: iso(nowMs), work: null, attention: null, provider };
     case 'open':
-      return undefined;
+      // Nothing settled yet, but a reply that numbers the order says where to find it.
+      return verdict.order && verdict.order.sn !== current.sn ? identity(verdict.order) : undefined;
     case 'attention':
       if (sameAttention(current, verdict.reason)) return undefined;
       return {
-        ...attentionChanges(verdict.reason, nowMs, provider),
+        ...attentionChanges(verdict.reason, nowMs, provider, verdict.order),
         // An order that never settled shows the provider's word (PAY_ERROR …); a settled one keeps its status.
         ...(verdict.order && current.order_status === 'CREATED' ? { order_status: verdict.order.order_status } : {}),
       };
@@ -119,6 +121,6 @@ export function changesFor(current: Order, verdict: Verdict, raw: RawCodes | und
 /** Already flagged for this reason, and nothing left scheduled: writing again would change nothing. */
 const sameAttention = (current: Order, reason: string) => current.attention?.reason === reason && current.work === undefined;
 
-export function attentionChanges(reason: string, nowMs: number, provider?: ProviderState): Changes<Order> {
-  return { attention: { reason, at: iso(nowMs) }, work: null, ...(provider ? { provider } : {}) };
+export function attentionChanges(reason: string, nowMs: number, provider?: ProviderState, order?: UpayOrder): Changes<Order> {
+  return { ...identity(order), attention: { reason, at: iso(nowMs) }, work: null, ...(provider ? { provider } : {}) };
 }

@@ -19,3 +19,12 @@ export function isTransactionConflict(error: unknown): boolean {
   const codes = cancellationCodes(error);
   return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
 }
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const BUSY = new Set(['TimeoutError', 'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
+
+/** True when the database did not answer, or refused for now (timeout, network, throttle, 5xx): a retry may succeed. */
+export function isStoreUnavailable(error: unknown): boolean {
+  const { name, code, $fault } = (error ?? {}) as { name?: string; code?: string; $fault?: string };
+  return (name !== undefined && BUSY.has(name)) || (code !== undefined && UNREACHABLE.has(code)) || $fault === 'server';
+}

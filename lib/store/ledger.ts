@@ -14,6 +14,8 @@ import { INDEX } from './schema.js';
 import { isConditionFailure, isTransactionConditionFailure, isTransactionConflict } from './errors.js';
 
 export const DUE_SHARD = 'due';
+/** When the provider was last asked about an order on a reader's behalf (epoch ms); bookkeeping, not order state. */
+const REFRESHED_AT = 'refreshed_at';
 const ORDER_SK = 'ORDER';
 const REFUND_PREFIX = 'REFUND#';
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
@@ -37,7 +39,7 @@ function dueAttributes(work: Work | null | undefined): Record<string, unknown> {
   return work ? { due_shard: DUE_SHARD, due_at: work.due_at } : {};
 }
 
-const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index']);
+const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index', REFRESHED_AT]);
 function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(item)) if (!INTERNAL.has(name)) out[name] = value;
@@ -137,6 +139,30 @@ export class Ledger {
     );
     const pk = Items[0]?.pk;
     return typeof pk === 'string' ? pk.slice('ORDER#'.length) : undefined;
+  }
+
+  /**
+   * Claims the one provider query an order's readers may make per `intervalMs`: true for the
+   * single caller whose conditional write moved the order's last-refreshed time. The write
+   * leaves the version alone, so it never makes a settlement lose its race.
+   */
+  async claimRefresh(orderId: string, nowMs: number, intervalMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(orderId),
+          UpdateExpression: 'SET #refreshed = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#refreshed) OR #refreshed <= :before)',
+          ExpressionAttributeNames: { '#refreshed': REFRESHED_AT },
+          ExpressionAttributeValues: { ':now': nowMs, ':before': nowMs - intervalMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /**

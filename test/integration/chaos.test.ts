@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
 import { CHAOS_TIMINGS, runChaos, summary } from '../../local/chaos.js';
+import { outageSummary, runOutage } from '../../local/outage.js';
 import { startTestStack } from './helpers/local-stack.js';
 
 let stack: LocalStack;
@@ -22,4 +23,20 @@ describe('a chaos run', () => {
     expect(report.open, text).toBe(0);
     expect(report.discrepancies, text).toEqual([]);
   }, 400_000);
+});
+
+describe('an outage run', () => {
+  it('finishes every order opened before a provider maintenance that covers their deadlines, without a person, once it ends', async () => {
+    // 4 s of maintenance: it begins once the orders are open (each pay request polls for
+    // 2.5 s first), so their deadlines (3.5 s, 4 s after creation in these timings) fall inside it.
+    const report = await runOutage(stack, { outageMs: 4_000, seed: 3, orders: 12, reconcileEveryMs: 500 });
+    const text = outageSummary(report);
+    expect(report.openWhenItBegan, text).toBeGreaterThanOrEqual(9);
+    expect(report.openWhenItEnded, text).toBeGreaterThan(0);
+    expect(report.orders, text).toBeGreaterThanOrEqual(13);
+    expect(report.operations.refund, text).toBeGreaterThanOrEqual(1);
+    expect(report.open, text).toBe(0);
+    expect(report.needsAttention, text).toEqual({});
+    expect(report.discrepancies, text).toEqual([]);
+  }, 200_000);
 });

@@ -235,3 +235,24 @@ describe('a Lambda killed right after a provider call', () => {
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 });
+
+describe('overlapping reconcile runs', () => {
+  it('send each due step once, on DynamoDB: the step is claimed by a conditional write before it is sent', async () => {
+    const clientSn = newSn('overlap');
+    const killer = killedAfter('pay');
+    await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn, '9300')));
+    const found = await ledger.getOrder(orderIdFor(clientSn));
+    if (!found?.order.work) throw new Error('setup: the order has no work');
+    await ledger.updateOrder(found.order, { work: { ...found.order.work, due_at: Date.now() } });
+    let queries = 0;
+    const counting: PaymentDeps['upay'] = {
+      ...killedAfter('pay', Infinity).client,
+      query: (terminal, ref, options) => {
+        if ('client_sn' in ref && ref.client_sn === clientSn) queries += 1;
+        return upay.query(terminal, ref, options);
+      },
+    };
+    await Promise.all(Array.from({ length: 4 }, () => reconcileDue(deps(counting), { limit: 50, concurrency: 4 })));
+    expect(queries).toBe(1);
+  });
+});

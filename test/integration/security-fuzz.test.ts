@@ -215,8 +215,9 @@ function request(entry: RouteEntry, body: string | Buffer | undefined, headers: 
   };
 }
 
-/** Whether the route's schema accepts the body text, as the handler reads it (a JSON `null` body counts as no body). */
+/** Whether the route's schema accepts the body text, as the handler reads it (an empty or JSON `null` body counts as no body). */
 function accepts(schema: z.ZodType, bodyText: string): boolean {
+  if (bodyText === '') return schema.safeParse(undefined).success;
   const value = parsed(bodyText);
   return value !== undefined && schema.safeParse(value.value ?? undefined).success;
 }

@@ -85,7 +85,11 @@ describe('handling a callback', () => {
     w.upay.script('query', found(upayOrder({ order_status: 'CREATED', status: 'IN_PROG', net_amount: 0 })));
     const body = callbackBody({ order_status: 'PAID' });
     expect(await handleNotify(w.deps, body, header(body), provider.publicKey)).toMatchObject({ kind: 'accepted' });
-    expect(w.ledger.mustOrder(ORDER_ID)).toEqual(openOrder());
+    // Only where the provider keeps it is learnt (its sn); the state stays the ledger's.
+    const { sn, trade_no, version, ...rest } = w.ledger.mustOrder(ORDER_ID);
+    const { version: before, ...seeded } = openOrder();
+    expect(rest).toEqual(seeded);
+    expect({ sn, trade_no, version }).toEqual({ sn: upayOrder().sn, trade_no: upayOrder().trade_no, version: before + 1 });
   });
 
   it('leaves the order as it is when the re-query fails', async () => {

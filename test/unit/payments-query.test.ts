@@ -151,3 +151,19 @@ describe('settling under concurrency', () => {
     expect(w.ledger.callCount('updateOrder')).toBe(0);
   });
 });
+
+describe('reads of an open order', () => {
+  it('ask the provider at most once per polling interval; the others answer from the ledger', async () => {
+    w = world();
+    w.ledger.seed(openOrder());
+    w.upay.always('query', found(upayOrder({ order_status: 'CREATED', status: 'IN_PROG', net_amount: 0 })));
+    const answers = await Promise.all(Array.from({ length: 30 }, () => queryOrder(w.deps, { order_id: ORDER_ID }, STORE)));
+    expect(answers.every((answer) => answer?.order.order_status === 'CREATED')).toBe(true);
+    w.clock.advance(TIMING.pollIntervalMs - 1);
+    await Promise.all(Array.from({ length: 30 }, () => queryOrder(w.deps, { order_id: ORDER_ID }, STORE, true)));
+    expect(w.upay.callsOf('query')).toHaveLength(1);
+    w.clock.advance(1);
+    await queryOrder(w.deps, { order_id: ORDER_ID }, STORE);
+    expect(w.upay.callsOf('query')).toHaveLength(2);
+  });
+});

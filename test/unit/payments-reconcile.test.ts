@@ -5,6 +5,8 @@ import { reconcileDue, step } from '../../lib/payments/reconcile.js';
 import { orderIdFor, type Order, type Work } from '../../lib/payments/model.js';
 import type { CancelOutcome } from '../../lib/upay/index.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
+import { stepBudgetMs } from '../../lib/payments/claim.js';
+import { retryPatienceMs } from '../../lib/payments/retry-policy.js';
 import { found, notFound, openOrder, order, PROVIDER_SN, raw, refundItem, rejected, START, TIMING, transport, upayOrder, world, type World } from './support/payments.js';
 
 const ORDER_ID = orderIdFor('sale-1');
@@ -95,7 +97,8 @@ describe('the query step', () => {
       return canceledReply();
     });
     await pass(w);
-    expect(seen).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'cancel', due_at: deadline } });
+    // Claimed by this run for as long as the step can take: an overlapping run leaves it alone.
+    expect(seen).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'cancel', due_at: deadline + stepBudgetMs(TIMING) } });
     expect(w.upay.methods()).toEqual(['query', 'cancel']);
     expect(w.upay.callsOf('cancel')[0]?.request).toEqual({ client_sn: 'sale-1' });
     expect(stored()).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
@@ -108,7 +111,8 @@ describe('the query step', () => {
     w.upay.script('query', created());
     await pass(w);
     expect(w.upay.methods()).toEqual(['query']);
-    expect(stored().work).toMatchObject({ step: 'query', due_at: deadline - 1 + TIMING.pollIntervalMs });
+    // The next look is at the deadline itself, not a polling interval past it.
+    expect(stored().work).toMatchObject({ step: 'query', due_at: deadline });
   });
 
   it.each(['timeout', 'not_sent', 'server_error'] as const)('cancels after the deadline when the provider is unreachable (%s)', async (kind) => {
@@ -120,7 +124,7 @@ describe('the query step', () => {
     expect(stored().order_status).toBe('CANCELED');
   });
 
-  it('runs the whole exception flow: polls at the interval until the deadline, then cancels', async () => {
+  it('runs the whole exception flow: polls at the interval until the deadline, then cancels at the deadline', async () => {
     w = due(openOrder());
     w.clock.ms = START;
     w.upay.always('query', created());
@@ -131,7 +135,7 @@ describe('the query step', () => {
       if (stored().work?.step === 'query') queriedAt.push(w.clock.ms - START);
       await pass(w);
     }
-    expect(queriedAt).toEqual([23_000, 26_000, 29_000, 32_000, 35_000, 38_000, 41_000, 44_000, 47_000]);
+    expect(queriedAt).toEqual([23_000, 26_000, 29_000, 32_000, 35_000, 38_000, 41_000, 44_000, 45_000]);
     expect(w.upay.methods()).toEqual([...queriedAt.map(() => 'query'), 'cancel']);
     expect(stored()).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
@@ -148,12 +152,20 @@ describe('the cancel step', () => {
     expect(stored().work).toBeUndefined();
   });
 
-  it('closes as PAY_CANCELED when the provider never created the order', async () => {
+  it('closes as PAY_CANCELED when the provider never created the order and the pay can no longer arrive', async () => {
     w = cancelDue();
+    w.clock.ms = START + TIMING.requestLifetimeMs;
     w.upay.script('cancel', notFound());
     await pass(w);
     expect(stored()).toMatchObject({ order_status: 'PAY_CANCELED', net_amount: 0 });
     expect(stored().work).toBeUndefined();
+  });
+
+  it('keeps the cancel mark and looks again once the pay can no longer arrive, when the provider has no such order yet', async () => {
+    w = cancelDue();
+    w.upay.script('cancel', notFound());
+    await pass(w);
+    expect(stored()).toMatchObject({ order_status: 'CREATED', work: { step: 'query', due_at: START + TIMING.requestLifetimeMs } });
   });
 
   it('turns to querying while the cancel is in progress, counting the attempt', async () => {
@@ -179,30 +191,53 @@ describe('the cancel step', () => {
     expect(stored().attention).toBeUndefined();
   });
 
-  it('calls a person when the cancel stays unconfirmed for the allowed attempts', async () => {
-    w = cancelDue(TIMING.maxAttempts - 1);
-    w.upay.script('cancel', transport('timeout'));
-    await pass(w);
-    expect(stored()).toMatchObject({ order_status: 'CREATED', attention: { reason: `cancel: timeout after ${TIMING.maxAttempts} attempts` } });
+  /** Runs every pass when it falls due, until the order's work is done or `passes` are used up. */
+  async function untilSettled(passes: number): Promise<void> {
+    for (let n = 0; n < passes && stored().work; n += 1) {
+      w.clock.ms = Math.max(w.clock.ms, stored().work?.due_at ?? w.clock.ms);
+      await pass(w);
+    }
+  }
+
+  const maintenance: CancelOutcome = { kind: 'transport', failure: { kind: 'server_error', code: 'MAINTENANCE_INPROGRESS', maintenance: true } };
+  const badGateway: CancelOutcome = { kind: 'transport', failure: { kind: 'bad_reply', reason: 'HTTP status 502', httpStatus: 502 } };
+  const refusedConnection: CancelOutcome = { kind: 'transport', failure: { kind: 'not_sent', cause: 'ECONNREFUSED' } };
+
+  it.each([
+    ['maintenance', maintenance],
+    ['a 502', badGateway],
+    ['a refused connection', refusedConnection],
+    ['a timeout', transport('timeout')],
+  ] as const)('cancels the order once a 5-minute outage (%s) over its deadline ends: no person is called', async (_label, reply) => {
+    w = cancelDue(0);
+    const outageEnds = NOW + 5 * 60_000;
+    w.upay.always('cancel', () => (w.clock.ms < outageEnds ? reply : canceledReply(true)));
+    await untilSettled(100);
+    expect(stored()).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
+    expect(stored().attention).toBeUndefined();
+    // Backed off: a few dozen tries in the outage, not one every polling interval.
+    expect(w.upay.callsOf('cancel').length).toBeLessThan(40);
+  });
+
+  it('keeps sending a cancel whose outcome stays unknown for hours, ever more slowly, then calls a person', async () => {
+    w = cancelDue(0);
+    w.upay.always('cancel', transport('timeout'));
+    await untilSettled(500);
+    const sent = w.upay.callsOf('cancel').length;
+    expect(stored()).toMatchObject({ order_status: 'CREATED', attention: { reason: 'cancel: timeout for hours' } });
+    expect(w.clock.ms - (START + 45_000)).toBeGreaterThanOrEqual(retryPatienceMs(TIMING));
+    expect(sent).toBeGreaterThan(TIMING.maxAttempts);
+    expect(sent).toBeLessThan(200);
     expect(stored().work).toBeUndefined();
   });
 
-  it('calls a person when the cancel stays in progress for the allowed attempts', async () => {
-    w = cancelDue(TIMING.maxAttempts - 1);
-    w.upay.script('cancel', { kind: 'in_progress', aborted: false, raw: raw('CANCEL_IN_PROGRESS') });
-    await pass(w);
-    expect(stored().attention?.reason).toBe(`cancel in progress after ${TIMING.maxAttempts} attempts`);
-  });
-
-  it('bounds the whole retry loop: a provider that never answers ends with a person after maxAttempts cancels', async () => {
-    w = cancelDue();
-    w.upay.always('cancel', transport('timeout'));
-    for (let passes = 0; passes < 20 && stored().work; passes += 1) {
-      w.clock.ms = stored().work?.due_at ?? w.clock.ms;
-      await pass(w);
-    }
-    expect(w.upay.callsOf('cancel')).toHaveLength(TIMING.maxAttempts);
-    expect(stored().attention).toBeDefined();
+  it('keeps querying a cancel the provider reports in progress, then calls a person after hours', async () => {
+    w = cancelDue(0);
+    w.upay.always('cancel', { kind: 'in_progress', aborted: false, raw: raw('CANCEL_IN_PROGRESS') });
+    w.upay.always('query', created());
+    await untilSettled(1_000);
+    expect(stored().attention?.reason).toMatch(/ for hours$/);
+    expect(w.clock.ms - (START + 45_000)).toBeGreaterThanOrEqual(retryPatienceMs(TIMING));
   });
 
   it('calls a person when the provider refuses the cancel', async () => {
@@ -276,7 +311,9 @@ describe('a reversal the provider does not show yet', () => {
     w = due(order({ reversal: 'revoke', work: work({ deadline_at: START }) }));
     w.upay.script('query', transport('timeout'));
     await pass(w);
-    expect(stored()).toMatchObject({ reversal: 'revoke', work: { step: 'query', attempts: 1, due_at: NOW + TIMING.pollIntervalMs } });
+    // Unanswered is not "not confirmed": it is asked again with backoff (half the time waited since the mark).
+    expect(stored()).toMatchObject({ reversal: 'revoke', work: { step: 'query', attempts: 1, due_at: NOW + (NOW - START) / 2 } });
+    expect(stored().attention).toBeUndefined();
     expect(w.upay.methods()).toEqual(['query']);
   });
 
@@ -328,7 +365,8 @@ describe('refund items', () => {
     w.upay.script('refund', transport('timeout'));
     await pass(w);
     expect(w.upay.callsOf('refund').map((call) => call.request.refund_request_no)).toEqual(['r-1']);
-    expect(w.ledger.mustRefund(ORDER_ID, 'r-1').work).toMatchObject({ attempts: 2, due_at: NOW + TIMING.pollIntervalMs });
+    // Backed off: half the time waited since the refund was asked for.
+    expect(w.ledger.mustRefund(ORDER_ID, 'r-1').work).toMatchObject({ attempts: 2, due_at: NOW + (NOW - START) / 2 });
   });
 
   it('skips a refund that is not due yet, or already settled, even when handed a stale item', async () => {
@@ -407,7 +445,8 @@ describe('a reconcile pass', () => {
 
   it('carries on past an item whose settlement throws', async () => {
     w = three();
-    w.ledger.failOn('updateOrder', 2, new Error('boom'));
+    // a: claim and settle; c: claim, then its settlement throws.
+    w.ledger.failOn('updateOrder', 4, new Error('boom'));
     w.upay.always('query', ({ request }) => found(upayOrder({ client_sn: request.client_sn ?? '' })));
     expect(await pass(w, 10, 1)).toEqual({ processed: 2, errors: 1 });
     expect(w.ledger.mustOrder(orderIdFor('c')).work).toBeDefined();
@@ -427,5 +466,55 @@ describe('a reconcile pass', () => {
     });
     expect(await pass(w, 10, 3)).toEqual({ processed: 6, errors: 0 });
     expect(most).toBe(3);
+  });
+});
+
+describe('claims and time limits', () => {
+  it('two overlapping runs that both find a step due send it once: the step is claimed before it is sent', async () => {
+    w = due(openOrder({ work: work() }));
+    w.upay.always('query', created());
+    const [a, b] = await Promise.all([pass(w), pass(w)]);
+    expect(w.upay.callsOf('query')).toHaveLength(1);
+    expect(a.processed + b.processed).toBe(2);
+    expect(stored().work).toEqual(work({ due_at: NOW + TIMING.pollIntervalMs }));
+  });
+
+  it('two overlapping runs send a due deadline cancel once', async () => {
+    w = due(openOrder({ reversal: 'cancel', work: work({ step: 'cancel' }) }));
+    w.upay.always('cancel', canceledReply(true));
+    await Promise.all([pass(w), pass(w), pass(w)]);
+    expect(w.upay.callsOf('cancel')).toHaveLength(1);
+    expect(stored().order_status).toBe('CANCELED');
+  });
+
+  it('two overlapping runs send a due refund round once', async () => {
+    w = world({ now: NOW });
+    w.ledger.seed(order({ refund_committed: 300 }), [refundItem({ work: { step: 'query', due_at: NOW, deadline_at: START, attempts: 0 } })]);
+    w.upay.always('query', found(upayOrder({ order_status: 'PARTIAL_REFUNDED', net_amount: 700, client_tsn: 'sale-1-r-1', status: 'SUCCESS' })));
+    await Promise.all([pass(w), pass(w)]);
+    expect(w.upay.callsOf('query')).toHaveLength(1);
+    expect(w.ledger.mustRefund(ORDER_ID, 'r-1').status).toBe('REFUND_SUCCESS');
+  });
+
+  it('a step whose run died is due again once its claim runs out', async () => {
+    w = due(openOrder({ work: work() }));
+    w.upay.script('query', created());
+    w.ledger.failOn('updateOrder', 2, new Error('the Lambda was killed here'));
+    expect(await pass(w)).toEqual({ processed: 0, errors: 1 });
+    expect(stored().work?.due_at).toBe(NOW + stepBudgetMs(TIMING));
+  });
+
+  it('takes an item only while a whole step still fits in the invocation, leaving the rest due', async () => {
+    w = world({ now: NOW });
+    for (let i = 0; i < 5; i += 1) w.ledger.seed(openOrder({ client_sn: `o-${i}`, work: work({ due_at: NOW - i }) }));
+    // Each step takes as long as a step may; the invocation has room for two.
+    const ends = NOW + 2 * stepBudgetMs(TIMING) + 1;
+    w.upay.always('query', ({ request }) => {
+      w.clock.advance(stepBudgetMs(TIMING));
+      return found(upayOrder({ client_sn: request.client_sn ?? '' }));
+    });
+    const report = await reconcileDue(w.deps, { limit: 10, concurrency: 1, remainingMs: () => ends - w.clock.ms });
+    expect(report).toEqual({ processed: 2, errors: 0 });
+    expect(w.upay.callsOf('query')).toHaveLength(2);
   });
 });

@@ -8,6 +8,7 @@ import { UpayRequestError, type RefundOutcome } from '../../lib/upay/index.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
 import { found, notFound, order, raw, refundItem, rejected, START, STORE, TERMINAL, TIMING, transport, upayOrder, world, type World } from './support/payments.js';
 import { signingKey } from './support/fakes.js';
+import { retryPatienceMs } from '../../lib/payments/retry-policy.js';
 
 const ORDER_ID = orderIdFor('sale-1');
 const input = (overrides: Partial<RefundInput> = {}): RefundInput => ({ store_id: STORE, order_id: ORDER_ID, refund_request_no: 'r-1', refund_amount: 300, operator: 'ann', ...overrides });
@@ -255,6 +256,18 @@ describe('settling a refund while others settle', () => {
     expect(w.ledger.callCount('settleRefund')).toBe(25);
   });
 
+  it('releases a refused refund whose release collides with another write to the order, trying again', async () => {
+    w = paidWorld();
+    w.upay.script('refund', rejected('REFUNDABLE_AMOUNT_NOT_ENOUGH'));
+    w.ledger.conflictOn('settleRefund', 1);
+    const result = done(await refund(w.deps, input()));
+    expect(result.refund).toMatchObject({ status: 'REFUND_FAIL' });
+    expect(result.refund.work).toBeUndefined();
+    expect(result.found.order).toMatchObject({ order_status: 'PAID', refund_committed: 0 });
+    expect(w.ledger.callCount('settleRefund')).toBe(2);
+    expect(w.telemetry.total('RefundFailed')).toBe(1);
+  });
+
   it('answers BUSY when the reservation collides with another write, reserving nothing', async () => {
     w = paidWorld();
     w.ledger.conflictOn('reserveRefund', 1);
@@ -392,25 +405,44 @@ describe('a refund whose outcome is unknown (the provider’s exception flow)', 
     expect(result.found.order.refund_committed).toBe(300);
   });
 
-  it('calls a person after the allowed number of rounds, every resend under the same number, the amount still reserved', async () => {
+  it('keeps resending under the same number with backoff while nothing is learnt, and calls a person only after hours, the amount still reserved', async () => {
     w = paidWorld();
     w.upay.always('refund', transport('timeout'));
     w.upay.always('query', notFound());
     done(await refund(w.deps, input()));
-    const settledRounds: boolean[] = [];
-    for (let round = 2; round <= TIMING.maxAttempts; round += 1) {
-      w.clock.advance(TIMING.pollIntervalMs);
+    let settled = false;
+    for (let round = 0; round < 500 && !settled; round += 1) {
       const current = w.ledger.mustRefund(ORDER_ID, 'r-1');
-      settledRounds.push(await resolveRefund(w.deps, w.ledger.mustOrder(ORDER_ID), current));
+      w.clock.ms = current.work?.due_at ?? w.clock.ms;
+      settled = await resolveRefund(w.deps, w.ledger.mustOrder(ORDER_ID), current);
     }
-    expect(settledRounds).toEqual([false, false, false, true]);
+    expect(settled).toBe(true);
+    expect(w.clock.ms - START).toBeGreaterThanOrEqual(retryPatienceMs(TIMING));
     const stored = w.ledger.mustRefund(ORDER_ID, 'r-1');
-    expect(stored).toMatchObject({ status: 'REFUND_ERROR', attention: { reason: `refund outcome unknown after ${TIMING.maxAttempts} attempts` } });
+    expect(stored).toMatchObject({ status: 'REFUND_ERROR', attention: { reason: 'refund outcome unknown for hours' } });
     expect(stored.work).toBeUndefined();
     expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ refund_committed: 300, refunded_amount: 0 });
     const numbers = w.upay.callsOf('refund').map((call) => call.request.refund_request_no);
-    expect(numbers).toHaveLength(1 + TIMING.maxAttempts);
+    expect(numbers.length).toBeGreaterThan(TIMING.maxAttempts);
+    expect(numbers.length).toBeLessThan(200);
     expect(new Set(numbers)).toEqual(new Set(['r-1']));
+  });
+
+  it('settles a refund sent during a 5-minute provider maintenance once the maintenance ends, calling no one', async () => {
+    w = paidWorld();
+    const maintenanceEnds = START + 5 * 60_000;
+    const maintenance = { kind: 'transport' as const, failure: { kind: 'server_error' as const, code: 'MAINTENANCE_INPROGRESS', maintenance: true } };
+    w.upay.always('refund', () => (w.clock.ms < maintenanceEnds ? maintenance : refunded()));
+    w.upay.always('query', () => (w.clock.ms < maintenanceEnds ? maintenance : notFound()));
+    done(await refund(w.deps, input()));
+    let settled = false;
+    for (let round = 0; round < 100 && !settled; round += 1) {
+      const current = w.ledger.mustRefund(ORDER_ID, 'r-1');
+      w.clock.ms = current.work?.due_at ?? w.clock.ms;
+      settled = await resolveRefund(w.deps, w.ledger.mustOrder(ORDER_ID), current);
+    }
+    expect(w.ledger.mustRefund(ORDER_ID, 'r-1')).toMatchObject({ status: 'REFUND_SUCCESS' });
+    expect(w.ledger.mustRefund(ORDER_ID, 'r-1').attention).toBeUndefined();
   });
 
   it('polls a refund the provider reports in progress ever more slowly, without counting it towards a person', async () => {

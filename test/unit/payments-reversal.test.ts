@@ -69,12 +69,28 @@ describe('local refusals', () => {
   it.each([
     ['revoke', 'cancel'],
     ['cancel', 'revoke'],
-    ['revoke', 'revoke'],
   ] as const)('%s: refuses while a %s is already under way', async (action, underWay) => {
     w = withOrder({ reversal: underWay });
     expect(await reverse(w.deps, REF, STORE, action, ADMIN)).toEqual({ kind: 'refused', message: `a ${underWay} of this order is already under way` });
     expect(w.upay.calls).toEqual([]);
     expect(w.ledger.callCount('updateOrder')).toBe(0);
+  });
+
+  it.each(['revoke', 'cancel'] as const)('%s asked again while it is under way answers the order, sending and writing nothing', async (action) => {
+    w = withOrder({ reversal: action, reversal_requested_by: ADMIN, work: { step: 'query', due_at: START + 1, deadline_at: START, attempts: 0 } });
+    expect(orderOf(await reverse(w.deps, REF, STORE, action, ADMIN))).toMatchObject({ order_status: 'PAID', reversal: action });
+    expect(w.upay.calls).toEqual([]);
+    expect(w.ledger.callCount('updateOrder')).toBe(0);
+  });
+
+  it.each([
+    ['revoke', 'CANCELED'],
+    ['cancel', 'CANCELED'],
+    ['cancel', 'PAY_CANCELED'],
+  ] as const)('%s asked again once it left the order %s answers the order', async (action, status) => {
+    w = withOrder({ order_status: status, net_amount: 0, reversal_requested_by: ADMIN });
+    expect(orderOf(await reverse(w.deps, REF, STORE, action, ADMIN))).toMatchObject({ order_status: status });
+    expect(w.upay.calls).toEqual([]);
   });
 
   it.each(['CREATED', 'PAY_CANCELED', 'CANCELED', 'PAY_ERROR', 'PARTIAL_REFUNDED', 'CANCEL_ERROR'] as const)('revoke: refuses an order in %s', async (status) => {
@@ -287,14 +303,33 @@ describe('a reversal the provider answers with a final word', () => {
     expect(w.telemetry.total('NeedsAttention')).toBe(1);
   });
 
-  it('closes an open payment as PAY_CANCELED, mark and work gone, when the provider never created it', async () => {
-    w = world();
+  it('closes an open payment as PAY_CANCELED, mark and work gone, when the provider never created it and the pay can no longer arrive', async () => {
+    w = world({ now: START + TIMING.requestLifetimeMs });
     w.ledger.seed(openOrder());
     w.upay.script('cancel', notFound());
     const result = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
     expect(result).toMatchObject({ order_status: 'PAY_CANCELED', net_amount: 0, failure_reason: 'UPAY_ORDER_NOT_EXISTS' });
     expect(result.reversal).toBeUndefined();
     expect(result.work).toBeUndefined();
+  });
+
+  it('an admin cancel that finds nothing while the pay may still be on its way keeps looking, and cancels the pay that arrives after it', async () => {
+    // The race: the order is recorded, the cancel reaches the provider before the pay does.
+    w = world({ now: START + 1_000 });
+    w.ledger.seed(openOrder());
+    w.upay.script('cancel', notFound());
+    const answered = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
+    expect(answered).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'query', due_at: START + TIMING.requestLifetimeMs } });
+    // The pay arrives and the customer is charged; reconcile looks again once it can no longer arrive.
+    w.upay.script('query', found(upayOrder()));
+    w.clock.ms = START + TIMING.requestLifetimeMs;
+    await reconcileDue(w.deps, { limit: 10, concurrency: 1 });
+    expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'cancel' } });
+    w.upay.script('cancel', canceledReply());
+    w.clock.ms = w.ledger.mustOrder(ORDER_ID).work?.due_at ?? w.clock.ms;
+    await reconcileDue(w.deps, { limit: 10, concurrency: 1 });
+    expect(w.upay.methods()).toEqual(['cancel', 'query', 'cancel']);
+    expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
 
   it('calls a person when the provider does not know an order we hold as PAID', async () => {

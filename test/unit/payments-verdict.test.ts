@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATUSES, type OrderStatus } from '../../lib/upay/index.js';
 import { attentionChanges, changesFor, providerState, verdictOf, type Verdict } from '../../lib/payments/verdict.js';
-import { openOrder, order, raw, START, upayOrder } from './support/payments.js';
+import { openOrder, order, PROVIDER_SN, raw, START, upayOrder } from './support/payments.js';
 
 const NOW = START + 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -240,9 +240,13 @@ describe('a canceled verdict', () => {
 });
 
 describe('an open verdict', () => {
-  it('changes nothing, with or without a provider order', () => {
-    expect(changesFor(openOrder(), { kind: 'open', reason: 'CREATED', order: upayOrder({ order_status: 'CREATED' }) }, undefined, NOW)).toBeUndefined();
+  it('changes nothing without a provider order, or with one whose sn we hold', () => {
+    expect(changesFor(openOrder({ sn: PROVIDER_SN }), { kind: 'open', reason: 'CREATED', order: upayOrder({ order_status: 'CREATED' }) }, undefined, NOW)).toBeUndefined();
     expect(changesFor(openOrder(), { kind: 'open', reason: 'query: timeout' }, undefined, NOW)).toBeUndefined();
+  });
+
+  it('stores the sn of a reply that carries one, so the order can be found by it', () => {
+    expect(changesFor(openOrder(), { kind: 'open', reason: 'PAY_IN_PROGRESS', order: upayOrder({ order_status: 'CREATED' }) }, undefined, NOW)).toMatchObject({ sn: PROVIDER_SN });
   });
 });
 
@@ -250,6 +254,11 @@ describe('an attention verdict', () => {
   it('flags the order, stops its work and takes the provider status', () => {
     const verdict: Verdict = { kind: 'attention', reason: 'provider order status PAY_ERROR', order: upayOrder({ order_status: 'PAY_ERROR' }) };
     expect(changesFor(openOrder(), verdict, raw('PAY_FAIL_ERROR'), NOW)).toEqual({
+      // The sn of a failed order is how a person finds it at the provider.
+      sn: PROVIDER_SN,
+      trade_no: '4200001234',
+      payway: '3',
+      sub_payway: '1',
       attention: { reason: 'provider order status PAY_ERROR', at: iso(NOW) },
       work: null,
       provider: { result_code: '200', biz_result_code: 'PAY_FAIL_ERROR', status: 'SUCCESS', order_status: 'PAY_ERROR' },

@@ -10,6 +10,7 @@
 //    order's refunded_amount is the one it was computed from and the order is refundable;
 //    a release moves refund_committed unconditionally, in the same transaction;
 //  - updateRefund: only if the refund's version is the one read;
+//  - claimRefresh: only if the order exists and was not refreshed within the interval;
 //  - due(): items with work due at or before `now`, oldest first, at most `limit`.
 // Values are copied in and out, as a database would: callers can never alias stored state.
 // Hooks run before the Nth call of a method, to inject a concurrent writer or a failure.
@@ -18,7 +19,7 @@ import type { Changes, DueItem, Ledger, RefundReservation } from '../../../lib/s
 
 export type LedgerPort = Pick<
   Ledger,
-  'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'
+  'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'claimRefresh' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'
 >;
 export type LedgerMethod = keyof LedgerPort;
 
@@ -42,6 +43,7 @@ export class FakeLedger implements LedgerPort {
   private readonly hooks = new Map<LedgerMethod, Map<number, Hook[]>>();
   private readonly counts = new Map<LedgerMethod, number>();
   private readonly conflicts = new Set<string>();
+  private readonly refreshedAt = new Map<string, number>();
   /** Every call, in order, with its arguments as passed. */
   readonly calls: { method: LedgerMethod; args: unknown[] }[] = [];
 
@@ -146,6 +148,14 @@ export class FakeLedger implements LedgerPort {
   async getOrder(orderId: string): Promise<OrderWithRefunds | undefined> {
     await this.enter('getOrder', [orderId]);
     return this.read(orderId);
+  }
+
+  async claimRefresh(orderId: string, nowMs: number, intervalMs: number): Promise<boolean> {
+    await this.enter('claimRefresh', [orderId, nowMs, intervalMs]);
+    const last = this.refreshedAt.get(orderId);
+    if (!this.orders.has(orderId) || (last !== undefined && last > nowMs - intervalMs)) return false;
+    this.refreshedAt.set(orderId, nowMs);
+    return true;
   }
 
   async getRefund(orderId: string, refundNo: string): Promise<Refund | undefined> {
