@@ -193,11 +193,11 @@ export class TerminalRegistry {
   }
 
   /**
-   * At most one check-in per terminal at a time (invariant 4). A parked terminal is
-   * leased only when an admin forces it.
+   * At most one check-in per terminal at a time (invariant 4). A parked terminal is leased
+   * only when an admin forces it, or to judge a check-in left in flight on it.
    */
   async acquireCheckinLease(terminalSn: string, owner: string, nowMs: number, leaseMs: number, force = false): Promise<LeaseResult> {
-    const parkedClause = force ? '' : ' AND #status <> :parked';
+    const parkedClause = force ? '' : ' AND (#status <> :parked OR attribute_exists(checkin_in_flight))';
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -216,7 +216,7 @@ export class TerminalRegistry {
       if (!isConditionFailure(error)) throw error;
       const old = error.Item as Record<string, { S?: string }> | undefined;
       if (!old) return { kind: 'not_found' };
-      if (!force && old.status?.S === 'parked') {
+      if (!force && old.status?.S === 'parked' && old.checkin_in_flight === undefined) {
         const terminal = await this.get(terminalSn);
         return terminal ? { kind: 'parked', terminal } : { kind: 'not_found' };
       }

@@ -2,9 +2,10 @@
 // in key-risk.ts and docs/reliability.md, "Terminal keys"):
 //  - one check-in per terminal at a time (lease in the registry);
 //  - before the provider is called, the registry records the check-in as in flight with the
-//    key that signs it, so a run killed anywhere after that point leaves a trace;
+//    key that signs it, and with the status the terminal has if this call is lost (write-ahead:
+//    a run killed anywhere after that point leaves the terminal already judged, e.g. parked);
 //  - a run that finds such a trace judges it first: if the stored key moved since, the dead run
-//    stored its new key; if not, the dead run is one possible loss;
+//    stored its new key (active); if not, its possible loss is already in the status;
 //  - the new key is stored before anything else, retried only while the invocation and the
 //    lease leave time for one more attempt and the registry write that ends the check-in;
 //  - a possible loss (reply lost, a 500 that is not maintenance, new key not stored) moves the
@@ -104,6 +105,8 @@ class LeasedCheckin {
   status: TerminalStatus;
   private recovered: { checked_in_at: string; key_stored_at: string } | undefined;
   private inFlight = false;
+  /** The status written with the in-flight record: what this check-in leaves if it is lost. */
+  private ifLost: TerminalStatus;
 
   constructor(
     private readonly deps: TerminalDeps,
@@ -113,6 +116,7 @@ class LeasedCheckin {
     private readonly force: boolean,
   ) {
     this.status = terminal.status;
+    this.ifLost = afterPossibleLoss(terminal.status);
   }
 
   at(): string {
@@ -126,8 +130,9 @@ class LeasedCheckin {
     if (this.status === 'parked' && !this.force) {
       return { kind: 'parked_by_recovery', reason: 'an interrupted check-in was the second possible loss in a row' };
     }
+    this.ifLost = afterPossibleLoss(this.status);
     const marked = await deps.registry.markCheckinInFlight(terminal.terminal_sn, this.owner, {
-      status: this.status,
+      status: this.ifLost,
       ...this.recovered,
       in_flight: { started_at: this.at(), signed_with_key_stored_at: stored.stored_at.toISOString() },
     });
@@ -170,7 +175,7 @@ class LeasedCheckin {
         if (!this.inFlight) return { ...this.unsettled(), last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at } };
         return { status: this.status, last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at }, clear_in_flight };
       case 'lost':
-        return { status: afterPossibleLoss(this.status), last_error: { code: 'CHECKIN_UNCONFIRMED', message: outcome.reason, at }, clear_in_flight };
+        return { status: this.ifLost, last_error: { code: 'CHECKIN_UNCONFIRMED', message: outcome.reason, at }, clear_in_flight };
       case 'key_refused':
         return { status: 'parked', last_error: { code: 'KEY_REFUSED', message: outcome.reason, at }, clear_in_flight };
       case 'parked_by_recovery':
@@ -184,12 +189,13 @@ class LeasedCheckin {
    * trace is judged once, by the next run, and never counted twice).
    */
   unsettled(): CheckinFinish {
-    return { status: this.inFlight ? this.status : this.terminal.status, clear_in_flight: false };
+    return { status: this.inFlight ? this.ifLost : this.terminal.status, clear_in_flight: false };
   }
 
   /**
    * An in-flight record left by a run that died (its lease ran out): if the stored key moved
-   * since it was written, that run stored its new key; otherwise it is one possible loss.
+   * since it was written, that run stored its new key; otherwise it was a possible loss, which
+   * the status written with the record already counts.
    */
   private judgeInterrupted(stored: StoredKey): void {
     const trace = this.terminal.checkin_in_flight;
@@ -202,7 +208,6 @@ class LeasedCheckin {
       this.deps.telemetry.warn('an interrupted check-in had stored its new key', { terminal_sn: this.terminal.terminal_sn, started_at: trace.started_at });
       return;
     }
-    this.status = afterPossibleLoss(this.status);
     this.deps.telemetry.warn('an interrupted check-in counts as a possible loss', { terminal_sn: this.terminal.terminal_sn, started_at: trace.started_at, status: this.status });
   }
 }

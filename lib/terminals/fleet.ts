@@ -62,8 +62,10 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
 // An unconfirmed terminal's stored key is the provider's "previous": it signs for as long as
 // no further check-in happens, and one more loss would brick it. So its retry waits for the
 // next daily run (not a resumed run minutes later, in the same provider incident).
-function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
-  if (terminal.status === 'parked' || terminal.status === 'activating') return false;
+export function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
+  // A parked terminal is visited only to judge a check-in left in flight on it.
+  if (terminal.status === 'parked') return terminal.checkin_in_flight !== undefined;
+  if (terminal.status === 'activating') return false;
   const last = terminal.status === 'checkin_unconfirmed' ? terminal.last_error?.at : terminal.checked_in_at;
   return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }

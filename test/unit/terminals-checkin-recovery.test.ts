@@ -1,10 +1,11 @@
 // Check-in under crashes and doubtful replies (issue 11, "Terminal keys" 1): the check-in is
-// recorded as in flight before the provider is called; a run that finds such a record judges
-// it (key moved: stored; else one possible loss); a 500 that is not maintenance is a possible
-// loss; ILLEGAL_SIGN and two possible losses in a row park the terminal; key-write retries stop
+// recorded as in flight before the provider is called, with the status it leaves if it is lost
+// (write-ahead); a run that finds such a record judges it (key moved: stored; else the loss is
+// already counted); a 500 that is not maintenance is a possible loss; ILLEGAL_SIGN and two possible losses in a row park the terminal; key-write retries stop
 // while the invocation and the lease still leave time to record the outcome.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInTerminal } from '../../lib/terminals/checkin.js';
+import { checkInFleet } from '../../lib/terminals/fleet.js';
 import { KeyStoreUnavailableError, type TerminalKey } from '../../lib/keys/index.js';
 import { DB_CALL_MS, KEY_CALL_MS } from '../../lib/terminals/budget.js';
 import type { CheckinOutcome } from '../../lib/upay/index.js';
@@ -56,26 +57,27 @@ class RotatingProvider {
 const never = <T>() => new Promise<T>(() => undefined);
 
 describe('the in-flight record', () => {
-  it('is written before the provider is called, naming the signing key by when it was stored, and cleared at the end', async () => {
+  it('is written before the provider is called, naming the signing key by when it was stored, with the status a loss leaves, and cleared at the end', async () => {
     w = world();
     let seen: unknown;
     w.upay.script('checkin', () => {
-      seen = w.registry.row(SN)?.terminal.checkin_in_flight;
+      seen = w.registry.row(SN)?.terminal;
       return checkedIn(SN, K(1).terminal_key);
     });
     expect((await checkInTerminal(w.deps, SN)).kind).toBe('checked_in');
-    expect(seen).toEqual({ started_at: iso(START), signed_with_key_stored_at: iso(START - DAY) });
+    expect(seen).toMatchObject({ status: 'checkin_unconfirmed', checkin_in_flight: { started_at: iso(START), signed_with_key_stored_at: iso(START - DAY) } });
+    expect(w.registry.mustTerminal(SN).status).toBe('active');
     expect(w.registry.mustTerminal(SN).checkin_in_flight).toBeUndefined();
     expect(JSON.stringify(w.registry.calls)).not.toContain(K(0).terminal_key);
   });
 
-  it('stays behind when the run throws after the provider call, and the status is not guessed', async () => {
+  it('stays behind when the run throws after the provider call, with the status written ahead', async () => {
     w = world();
     w.upay.script('checkin', () => {
       throw new Error('killed');
     });
     expect(await checkInTerminal(w.deps, SN)).toMatchObject({ kind: 'failed' });
-    expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'active', checkin_in_flight: { started_at: iso(START) } });
+    expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'checkin_unconfirmed', checkin_in_flight: { started_at: iso(START) } });
     expect(w.registry.row(SN)?.lease_owner).toBeUndefined();
   });
 });
@@ -106,16 +108,16 @@ describe('a run that finds an interrupted check-in (lease run out, in-flight rec
     expect(w.telemetry.total('CheckinInterrupted')).toBe(1);
   });
 
-  it('counts it as one possible loss, written with the new in-flight record before the provider call', async () => {
+  it('keeps the possible loss its record counted: a second check-in in flight is written ahead as parked', async () => {
     w = world();
-    w.registry.seed(terminal({ checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
+    w.registry.seed(terminal({ status: 'checkin_unconfirmed', checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
     let statusAtCall: string | undefined;
     w.upay.script('checkin', () => {
       statusAtCall = w.registry.mustTerminal(SN).status;
       return checkedIn(SN, K(1).terminal_key);
     });
     expect((await checkInTerminal(w.deps, SN)).kind).toBe('checked_in');
-    expect(statusAtCall).toBe('checkin_unconfirmed');
+    expect(statusAtCall).toBe('parked');
     expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'active' });
     expect(w.registry.mustTerminal(SN).checkin_in_flight).toBeUndefined();
   });
@@ -135,12 +137,13 @@ describe('a run that finds an interrupted check-in (lease run out, in-flight rec
       return checkedIn(SN, K(2).terminal_key);
     });
     expect((await checkInTerminal(w.deps, SN)).kind).toBe('checked_in');
-    expect(statusAtCall).toBe('active');
+    // Judged as stored (active), so this check-in is written ahead as one possible loss, not two.
+    expect(statusAtCall).toBe('checkin_unconfirmed');
   });
 
-  it('parks a terminal already unconfirmed without calling the provider, with the reason and the alarm metric', async () => {
+  it('leases a terminal its dead run left parked, and keeps it parked without calling the provider, with the reason and the alarm metric', async () => {
     w = world('checkin_unconfirmed');
-    w.registry.seed(terminal({ status: 'checkin_unconfirmed', checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
+    w.registry.seed(terminal({ status: 'parked', checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
     expect(await checkInTerminal(w.deps, SN)).toMatchObject({ kind: 'parked_now' });
     expect(w.upay.calls).toEqual([]);
     expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'parked', last_error: { code: 'CHECKIN_INTERRUPTED' } });
@@ -150,10 +153,33 @@ describe('a run that finds an interrupted check-in (lease run out, in-flight rec
 
   it('still lets an admin’s forced check-in try the stored key', async () => {
     w = world('checkin_unconfirmed');
-    w.registry.seed(terminal({ status: 'checkin_unconfirmed', checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
+    w.registry.seed(terminal({ status: 'parked', checkin_in_flight: { started_at: iso(START - 100_000), signed_with_key_stored_at: iso(START - DAY) } }), { owner: 'dead', until: START - 1 });
     w.upay.script('checkin', checkedIn(SN, K(1).terminal_key));
     expect(await checkInTerminal(w.deps, SN, { force: true })).toMatchObject({ kind: 'checked_in' });
     expect(w.registry.mustTerminal(SN).status).toBe('active');
+  });
+});
+
+describe('a run killed while its check-in is in flight', () => {
+  it('leaves an unconfirmed terminal parked (its stored key may be dead), not just unconfirmed', async () => {
+    w = world('checkin_unconfirmed');
+    w.upay.script('checkin', () => never<CheckinOutcome>());
+    void checkInTerminal(w.deps, SN);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'parked', checkin_in_flight: { started_at: iso(START) } });
+  });
+
+  it('is judged by the next fleet run even though the terminal is parked', async () => {
+    w = world('checkin_unconfirmed');
+    w.upay.script('checkin', () => never<CheckinOutcome>());
+    void checkInTerminal(w.deps, SN);
+    await new Promise((resolve) => setImmediate(resolve));
+    w.clock.advance(DAY);
+    const report = await checkInFleet(w.deps, { concurrency: 1, pacer: { take: async () => undefined }, remainingMs: () => 600_000, reserveMs: 60_000, minIntervalMs: 20 * 3_600_000, pageSize: 100 });
+    expect(report.parked).toBe(1);
+    expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'parked', last_error: { code: 'CHECKIN_INTERRUPTED' } });
+    expect(w.registry.mustTerminal(SN).checkin_in_flight).toBeUndefined();
+    expect(w.telemetry.total('TerminalParked')).toBe(1);
   });
 });
 

@@ -109,14 +109,14 @@ export class FakeRegistry implements RegistryPort {
     this.enter('acquireCheckinLease', [terminalSn, owner, nowMs, leaseMs, force]);
     const row = this.rows.get(terminalSn);
     if (!row) return { kind: 'not_found' };
-    const parkedOk = force || row.terminal.status !== 'parked';
+    const parkedOk = force || row.terminal.status !== 'parked' || row.terminal.checkin_in_flight !== undefined;
     const free = row.lease_until === undefined || row.lease_until < nowMs;
     if (parkedOk && free) {
       row.lease_owner = owner;
       row.lease_until = nowMs + leaseMs;
       return { kind: 'leased', terminal: structuredClone(row.terminal) };
     }
-    if (!force && row.terminal.status === 'parked') return { kind: 'parked', terminal: structuredClone(row.terminal) };
+    if (!parkedOk) return { kind: 'parked', terminal: structuredClone(row.terminal) };
     return { kind: 'busy' };
   }
 
