@@ -1,7 +1,8 @@
 // The terminal chaos run: a fleet activated and then checked in once a day for many days while
 // the sandbox loses replies and answers 500s after it rotated, the key store fails or times out
 // after writing, and invocations are killed at a random await point (every registry, key store
-// and provider call of check-in and activation is one), each followed by the next day's run.
+// and provider call of check-in and activation is one; a sweep on the first days kills one
+// invocation at each point, before and after its effect), each followed by the next day's run.
 // The real domain code, registry adapter (DynamoDB Local), key store adapter (local file) and
 // provider client (HTTP to the sandbox) are used; only the kills and key store faults are
 // wrappers. The verdict asks the sandbox itself, at the end of every day and after the last
@@ -107,10 +108,14 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
   };
 
   /** One Lambda invocation's view of the world: every call may be its last. */
-  const invocation = (faults: boolean, name: string): { deps: TerminalDeps; killed: Killed } => {
+  const invocation = (faults: boolean, name: string, sweep: number | undefined): { deps: TerminalDeps; killed: Killed } => {
     const random = mulberry32(streamSeed(`${options.seed}:${name}`));
     const chance = (rate: number) => faults && random() < rate;
-    const killed = new Killed(chance(options.faultRate / 2) ? 1 + Math.floor(random() * KILL_POINTS) : undefined, random() < 0.5, (point) => bump(report.kills, point));
+    const killAt = chance(options.faultRate / 2) ? 1 + Math.floor(random() * KILL_POINTS) : undefined;
+    const afterEffect = random() < 0.5;
+    const onKill = (point: string) => bump(report.kills, point);
+    // The sweep kills invocation k at await point k/2 + 1, before its effect for even k, after for odd.
+    const killed = sweep !== undefined && sweep < 2 * KILL_POINTS ? new Killed(Math.floor(sweep / 2) + 1, sweep % 2 === 1, onKill) : new Killed(killAt, afterEffect, onKill);
     const registry = new Proxy(world.registry, {
       get: (target, prop, receiver) => {
         const value: unknown = Reflect.get(target, prop, receiver);
@@ -150,8 +155,8 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
     return { deps, killed };
   };
 
-  const run = async <R extends { kind: string }>(what: string, name: string, faults: boolean, body: (deps: TerminalDeps) => Promise<R>): Promise<R | undefined> => {
-    const { deps, killed } = invocation(faults, `${what}:${name}`);
+  const run = async <R extends { kind: string }>(what: string, name: string, faults: boolean, sweep: number | undefined, body: (deps: TerminalDeps) => Promise<R>): Promise<R | undefined> => {
+    const { deps, killed } = invocation(faults, `${what}:${name}`, sweep);
     try {
       const result = await Promise.race([body(deps), killed.signal.then(() => undefined)]);
       bump(report.outcomes, `${what}:${result?.kind ?? 'killed'}`);
@@ -172,7 +177,8 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
     now = START + index * DAY_MS;
     const pending = devices.filter((device) => !['activated', 'needs_attention', 'refused'].includes(activation.get(device) ?? ''));
     await mapBounded(pending, parallel, async (device) => {
-      const result = await run('activate', `${index}:${device}`, faults, (deps) => activateTerminal(deps, { store_id: world.storeId, device_id: device, activation_code: code }, { remainingMs: () => 29_000 }));
+      // On the first day the first devices' activations are the sweep: each await point, before and after.
+      const result = await run('activate', `${index}:${device}`, faults, index === 0 ? devices.indexOf(device) : undefined, (deps) => activateTerminal(deps, { store_id: world.storeId, device_id: device, activation_code: code }, { remainingMs: () => 29_000 }));
       activation.set(device, result?.kind ?? 'killed');
     });
     const fleet = await listAll(world.registry);
@@ -180,7 +186,8 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
       // Scheduled as the fleet run schedules them (a day apart, so every terminal is due but the parked).
       fleet.filter((terminal) => isDue(terminal, now, MIN_INTERVAL_MS)),
       parallel,
-      (terminal) => run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, (deps) => checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000 })),
+      // On the second day, the first devices' check-ins are the sweep.
+      (terminal) => run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, index === 1 ? devices.indexOf(terminal.device_id) : undefined, (deps) => checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000 })),
     );
     await judge(fleet.length);
     log(`day ${index}: ${fleet.length} terminals registered`);
