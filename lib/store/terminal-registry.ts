@@ -146,23 +146,8 @@ export class TerminalRegistry {
     return this.updateIfActivating(terminalSn, 'SET #status = :parked, last_error = :error', { ':parked': 'parked', ':error': lastError });
   }
 
-  private async updateIfActivating(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: terminalKey(terminalSn),
-          UpdateExpression: update,
-          ConditionExpression: '#status = :activating',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':activating': 'activating' },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private updateIfActivating(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.updateIf(terminalSn, update, '#status = :activating', { ...values, ':activating': 'activating' });
   }
 
   /** Registers the new terminal and closes its activation claim, atomically. */
@@ -258,14 +243,19 @@ export class TerminalRegistry {
     return this.underLease(terminalSn, `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`, values);
   }
 
-  private async underLease(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+  private underLease(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.updateIf(terminalSn, update, 'lease_owner = :owner', values);
+  }
+
+  /** A conditional update of the terminal; false when the condition no longer holds. */
+  private async updateIf(terminalSn: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: terminalKey(terminalSn),
           UpdateExpression: update,
-          ConditionExpression: 'lease_owner = :owner',
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,
         }),
