@@ -6,8 +6,8 @@ import { activationBody } from '../lib/api/schemas/terminals.js';
 import { terminalView } from '../lib/api/terminal-view.js';
 import { activateTerminal } from '../lib/terminals/activation.js';
 
-export const handler = route({ operation: 'activate', role: 'admin', body: activationBody }, async ({ body, caller }) => {
-  const result = await activateTerminal(appContext().terminalDeps, { ...body, store_id: caller.store_id });
+export const handler = route({ operation: 'activate', role: 'admin', body: activationBody }, async ({ body, caller, context }) => {
+  const result = await activateTerminal(appContext().terminalDeps, { ...body, store_id: caller.store_id }, { remainingMs: () => context.getRemainingTimeInMillis() });
   switch (result.kind) {
     case 'activated':
       return json(result.created ? 201 : 200, terminalView(result.terminal, Date.now()));

@@ -9,13 +9,14 @@ import { continueAsync } from '../lib/api/continuation.js';
 import { logger, metrics } from '../lib/api/observability.js';
 import { checkInFleet, type FleetReport } from '../lib/terminals/fleet.js';
 import { pacer } from '../lib/terminals/pacer.js';
+import { CHECKIN_WORST_MS } from '../lib/terminals/budget.js';
 
 export interface FleetEvent {
   cursor?: string;
 }
 
-// A check-in's worst case: lease, key read, provider timeout, four key-write attempts.
-const RESERVE_MS = 30_000;
+// A check-in is started only if its worst case (one key-write attempt) fits in what is left.
+const RESERVE_MS = CHECKIN_WORST_MS;
 const DAY_MS = 24 * 3_600_000;
 
 async function run(event: FleetEvent, context: Context): Promise<FleetReport> {

@@ -7,11 +7,11 @@ import { terminalPath } from '../lib/api/schemas/terminals.js';
 import { terminalView } from '../lib/api/terminal-view.js';
 import { checkInTerminal } from '../lib/terminals/checkin.js';
 
-export const handler = route({ operation: 'checkin', role: 'admin', path: terminalPath }, async ({ path, caller }) => {
+export const handler = route({ operation: 'checkin', role: 'admin', path: terminalPath }, async ({ path, caller, context }) => {
   const { registry, terminalDeps } = appContext();
   const before = await registry.get(path.terminal_sn);
   if (!before || before.store_id !== caller.store_id) throw new ApiError('NOT_FOUND', 'no such terminal');
-  const result = await checkInTerminal(terminalDeps, path.terminal_sn, { force: true });
+  const result = await checkInTerminal(terminalDeps, path.terminal_sn, { force: true, remainingMs: () => context.getRemainingTimeInMillis() });
   const after = (await registry.get(path.terminal_sn)) ?? before;
   switch (result.kind) {
     case 'checked_in':

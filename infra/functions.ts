@@ -33,8 +33,10 @@ export interface FunctionSpec {
 export const FUNCTIONS = {
   activate: { description: 'POST /v1/terminals: activate a Upay terminal', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'activate' },
   terminal: { description: 'GET /v1/terminals/{terminal_sn}: status and key age', memoryMb: 256, timeoutSeconds: 10, ledger: 'read', keys: 'age' },
-  // Outlives API Gateway's 30 s: a freshly issued key's write is retried for up to ~30 s.
-  checkin: { description: 'POST /v1/terminals/{terminal_sn}/checkin: rotate one key now', memoryMb: 512, timeoutSeconds: 60, ledger: 'write', keys: 'rotate' },
+  // Outlives API Gateway's 30 s: a check-in's worst case with one key-write attempt is 57 s
+  // (lib/terminals/budget.ts, CHECKIN_WORST_MS); 75 s leaves room for further attempts, which
+  // stop in time for the final registry write, and stays under the 90 s check-in lease.
+  checkin: { description: 'POST /v1/terminals/{terminal_sn}/checkin: rotate one key now', memoryMb: 512, timeoutSeconds: 75, ledger: 'write', keys: 'rotate' },
   // Polls the provider in-request for ~20 s, plus one provider timeout (8 s).
   pay: { description: 'POST /v1/payments: barcode payment', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   precreate: { description: 'POST /v1/precreates: QR code payment', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },

@@ -97,12 +97,12 @@ export class Monitoring extends Construct {
     this.alarm('TerminalParked', {
       metric: app('TerminalParked'),
       threshold: 1,
-      description: 'A terminal was parked after a second unconfirmed check-in: no automatic check-in touches it until an admin checks it in.',
+      description: 'A terminal was parked: its stored key may be dead (two unconfirmed check-ins in a row, one of them possibly interrupted) or was refused. No automatic check-in touches it until an admin checks it in.',
     });
     this.alarm('TerminalKeyTrouble', {
-      metric: sum('Terminal key refused, lost or unregistered', { refused: app('TerminalKeyRefused'), lost: app('TerminalKeyLost'), unregistered: app('TerminalNotRegistered') }),
+      metric: sum('Terminal key refused, lost or unregistered', { refused: app('TerminalKeyRefused'), lost: app('TerminalKeyLost'), unregistered: app('TerminalNotRegistered'), interrupted: app('ActivationInterrupted') }),
       threshold: 1,
-      description: 'Upay refused a freshly read terminal key, or an activation could not store the key Upay issued.',
+      description: 'Upay refused a freshly read terminal key, an activation could not store the key Upay issued, or an activation stopped where Upay may have activated a terminal we hold no key for.',
     });
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.alarm(`${name}-DeadLetters`, {

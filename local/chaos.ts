@@ -68,7 +68,7 @@ const PAY_SCENARIOS: [string, number][] = [
 /** Reasons the provider's own rules leave a person to decide (protocol §5–§6). */
 const PROVIDER_UNKNOWN = /PAY_FAIL_ERROR|PAY_FAIL_IN_PROGRESS|PAY_ERROR|CANCEL_ERROR|CANCEL_ABORT_ERROR|REFUND_ERROR|revoke not confirmed/;
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -36,6 +36,8 @@ export interface RouteInput<B, P, Q> {
   path: P;
   query: Q;
   event: HttpEvent;
+  /** The invocation: how much time is left (work that must finish before the Lambda ends). */
+  context: Context;
 }
 
 export function json(statusCode: number, body: unknown): HttpResult {
@@ -96,7 +98,7 @@ export function route<B extends z.ZodType | undefined = undefined, P extends z.Z
   spec: RouteSpec<B, P, Q>,
   run: (input: RouteInput<Parsed<B>, Parsed<P>, Parsed<Q>>) => Promise<HttpResult>,
 ) {
-  const core = async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+  const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     try {
       logger.setCorrelationId(event.requestContext.requestId);
       logger.appendKeys({ operation: spec.operation });
@@ -106,7 +108,7 @@ export function route<B extends z.ZodType | undefined = undefined, P extends z.Z
       const body = parse(spec.body, readBody(event), 'body');
       const path = parse(spec.path, event.pathParameters, 'path');
       const query = parse(spec.query, event.queryStringParameters, 'query');
-      return counted(await run({ caller, body, path, query, event }));
+      return counted(await run({ caller, body, path, query, event, context }));
     } catch (error) {
       return counted(errorResult(error));
     }

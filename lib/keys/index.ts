@@ -1,4 +1,4 @@
-export type { KeyStore, TerminalKey, VendorCredentials } from './port.js';
+export type { KeyStore, StoredKey, TerminalKey, VendorCredentials } from './port.js';
 export { KeyExistsError, KeyNotFoundError, KeyStoreError, KeyStoreUnavailableError } from './port.js';
 export { SecretsManagerKeyStore, createSecretsManagerClient } from './secrets-manager.js';
 export type { SecretsManagerKeyStoreOptions } from './secrets-manager.js';

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULT_CACHE_TTL_MS, TtlCache } from './cache.js';
 import { parseJson, sameKey, storedTerminalKey, toTerminalKey, toVendorCredentials } from './codec.js';
 import { KeyExistsError, KeyNotFoundError, KeyStoreError } from './port.js';
-import type { KeyStore, TerminalKey, VendorCredentials } from './port.js';
+import type { KeyStore, StoredKey, TerminalKey, VendorCredentials } from './port.js';
 
 export interface LocalFileKeyStoreOptions {
   /** Default `.local/keys.json` (relative to the working directory). */
@@ -13,13 +13,13 @@ export interface LocalFileKeyStoreOptions {
   now?: () => number;
 }
 
-interface StoredKey extends TerminalKey {
+interface StampedKey extends TerminalKey {
   stored_at: string;
 }
 
 interface TerminalRecord {
-  current: StoredKey;
-  previous?: StoredKey;
+  current: StampedKey;
+  previous?: StampedKey;
 }
 
 interface FileContent {
@@ -73,6 +73,14 @@ export class LocalFileKeyStore implements KeyStore {
       return storedTerminalKey(record.current, terminalSn);
     });
     return { ...key };
+  }
+
+  async currentStored(terminalSn: string): Promise<StoredKey> {
+    const record = (await this.load()).terminals.get(terminalSn);
+    if (record === undefined) throw new KeyNotFoundError(`no key stored for terminal ${terminalSn}`);
+    const key = storedTerminalKey(record.current, terminalSn);
+    this.keys.set(terminalSn, key);
+    return { key: { ...key }, stored_at: new Date(record.current.stored_at) };
   }
 
   async previous(terminalSn: string): Promise<TerminalKey | undefined> {
@@ -140,7 +148,7 @@ export class LocalFileKeyStore implements KeyStore {
     return current === undefined ? undefined : new Date(current.stored_at);
   }
 
-  private stamped(key: TerminalKey): StoredKey {
+  private stamped(key: TerminalKey): StampedKey {
     return { ...key, stored_at: new Date(this.now()).toISOString() };
   }
 

@@ -22,9 +22,24 @@ export interface VendorCredentials {
   app_id: string;
 }
 
+/** The current key as the store holds it, with the instant it was stored. */
+export interface StoredKey {
+  key: TerminalKey;
+  /**
+   * When this key was stored: it names the key version without revealing anything about the
+   * key, so a registry may record it (check-in recovery compares it with a later read).
+   */
+  stored_at: Date;
+}
+
 export interface KeyStore {
   /** The key to sign with. Cached per terminal for the adapter's TTL. Throws `KeyNotFoundError`. */
   current(terminalSn: string): Promise<TerminalKey>;
+  /**
+   * The current key read from the store itself (never the cache, which it refreshes), with when
+   * it was stored. Same permission as `current`. Throws `KeyNotFoundError`.
+   */
+  currentStored(terminalSn: string): Promise<StoredKey>;
   /** The key before the last rotation; `undefined` if never rotated (or unknown terminal). Never cached. */
   previous(terminalSn: string): Promise<TerminalKey | undefined>;
   /**

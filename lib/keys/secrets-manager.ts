@@ -10,7 +10,7 @@ import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager
 import { DEFAULT_CACHE_TTL_MS, TtlCache } from './cache.js';
 import { parseJson, sameKey, storedTerminalKey, terminalKeyJson, toTerminalKey, toVendorCredentials } from './codec.js';
 import { KeyExistsError, KeyNotFoundError, KeyStoreError, KeyStoreUnavailableError } from './port.js';
-import type { KeyStore, TerminalKey, VendorCredentials } from './port.js';
+import type { KeyStore, StoredKey, TerminalKey, VendorCredentials } from './port.js';
 
 /**
  * Builds the client this adapter expects: every HTTP attempt bounded (`throwOnRequestTimeout`,
@@ -79,6 +79,15 @@ export class SecretsManagerKeyStore implements KeyStore {
     return { ...key };
   }
 
+  async currentStored(terminalSn: string): Promise<StoredKey> {
+    const read = await this.readSecret(this.secretName(terminalSn), 'AWSCURRENT', `the key of terminal ${terminalSn}`);
+    if (read === undefined) throw new KeyNotFoundError(`no key stored for terminal ${terminalSn}`);
+    if (read.created === undefined) throw new KeyStoreError(`the key of terminal ${terminalSn} has no creation date`);
+    const key = storedTerminalKey(parseJson(read.text, `stored key of terminal ${terminalSn}`), terminalSn);
+    this.keys.set(terminalSn, key);
+    return { key: { ...key }, stored_at: read.created };
+  }
+
   previous(terminalSn: string): Promise<TerminalKey | undefined> {
     return this.readTerminalKey(terminalSn, 'AWSPREVIOUS');
   }
@@ -137,9 +146,9 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   async vendor(): Promise<VendorCredentials> {
     const credentials = await this.vendorCache.get('vendor', async () => {
-      const text = await this.readSecretString(this.vendorSecretId, 'AWSCURRENT', 'the vendor credentials');
-      if (text === undefined) throw new KeyNotFoundError('no vendor credentials stored');
-      return toVendorCredentials(parseJson(text, 'stored vendor credentials'), 'stored vendor credentials');
+      const read = await this.readSecret(this.vendorSecretId, 'AWSCURRENT', 'the vendor credentials');
+      if (read === undefined) throw new KeyNotFoundError('no vendor credentials stored');
+      return toVendorCredentials(parseJson(read.text, 'stored vendor credentials'), 'stored vendor credentials');
     });
     return { ...credentials };
   }
@@ -167,16 +176,17 @@ export class SecretsManagerKeyStore implements KeyStore {
   }
 
   private async readTerminalKey(terminalSn: string, stage: string): Promise<TerminalKey | undefined> {
-    const text = await this.readSecretString(this.secretName(terminalSn), stage, `the key of terminal ${terminalSn}`);
-    if (text === undefined) return undefined;
-    return storedTerminalKey(parseJson(text, `stored key of terminal ${terminalSn}`), terminalSn);
+    const read = await this.readSecret(this.secretName(terminalSn), stage, `the key of terminal ${terminalSn}`);
+    if (read === undefined) return undefined;
+    return storedTerminalKey(parseJson(read.text, `stored key of terminal ${terminalSn}`), terminalSn);
   }
 
   /** `undefined` when the secret or the stage does not exist (the service says ResourceNotFound for both). */
-  private async readSecretString(secretId: string, stage: string, what: string): Promise<string | undefined> {
+  private async readSecret(secretId: string, stage: string, what: string): Promise<{ text: string; created: Date | undefined } | undefined> {
     let secretString: string | undefined;
+    let created: Date | undefined;
     try {
-      ({ SecretString: secretString } = await this.client.send(
+      ({ SecretString: secretString, CreatedDate: created } = await this.client.send(
         new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }),
         this.callOptions(),
       ));
@@ -185,7 +195,7 @@ export class SecretsManagerKeyStore implements KeyStore {
       throw translate(error, `reading ${what}`);
     }
     if (secretString === undefined) throw new KeyStoreError(`${what} has no string value`);
-    return secretString;
+    return { text: secretString, created };
   }
 
   private callOptions(): { abortSignal: AbortSignal } {

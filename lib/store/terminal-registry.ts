@@ -4,7 +4,18 @@ import { createHash } from 'node:crypto';
 import { INDEX, TTL_ATTRIBUTE } from './schema.js';
 import { isConditionFailure } from './errors.js';
 
-export type TerminalStatus = 'active' | 'checkin_unconfirmed' | 'parked';
+/**
+ * `activating`: the provider issued the terminal, its key is being stored (a trace left before
+ * the key write). `active`, `checkin_unconfirmed`, `parked`: see lib/terminals/key-risk.ts.
+ */
+export type TerminalStatus = 'activating' | 'active' | 'checkin_unconfirmed' | 'parked';
+
+/** A check-in that has called (or is about to call) the provider and not yet recorded how it ended. */
+export interface CheckinInFlight {
+  started_at: string;
+  /** When the signing key was stored (`KeyStore.currentStored`): names it without revealing it. */
+  signed_with_key_stored_at: string;
+}
 
 export interface TerminalError {
   code: string;
@@ -23,12 +34,25 @@ export interface Terminal {
   /** When the key in the key store was last written (activation or check-in). */
   key_stored_at: string;
   last_error?: TerminalError;
+  checkin_in_flight?: CheckinInFlight;
 }
 
 export type ActivationClaim =
   | { kind: 'claimed' }
   | { kind: 'activated'; terminal_sn: string }
-  | { kind: 'busy' };
+  | { kind: 'busy' }
+  /** An earlier attempt claimed the device and never finished: the provider may have activated it. */
+  | { kind: 'interrupted'; since: number };
+
+/** How a check-in ends, written under its lease. */
+export interface CheckinFinish {
+  status: TerminalStatus;
+  checked_in_at?: string;
+  key_stored_at?: string;
+  last_error?: TerminalError;
+  /** False when the outcome of the in-flight call is not settled: the next run must judge it. */
+  clear_in_flight: boolean;
+}
 
 export type LeaseResult =
   | { kind: 'leased'; terminal: Terminal }
@@ -46,7 +70,7 @@ const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk:
 // Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
 const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
-const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error'] as const;
+const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight'] as const;
 
 function toTerminal(item: Record<string, unknown>): Terminal {
   const terminal: Record<string, unknown> = {};
@@ -69,41 +93,61 @@ export class TerminalRegistry {
 
   /**
    * Claims the right to activate a terminal for (store, device), so that a retried
-   * activation finds the terminal it made instead of burning another activation code.
-   * A claim whose holder died is taken over once its lease has run out.
+   * activation finds the terminal it made instead of burning another activation code. The
+   * claim is written right before the provider call and kept (no TTL) until it is released
+   * (nothing was activated) or names its terminal: a claim whose lease ran out unreleased is
+   * the trace of an attempt that died after it may have activated, and is never taken over.
    */
   async claimActivation(storeId: string, deviceId: string, nowMs: number, leaseMs: number): Promise<ActivationClaim> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...claimKey(storeId, deviceId), store_id: storeId, device_id: deviceId, lease_until: nowMs + leaseMs, [TTL_ATTRIBUTE]: epochSeconds(nowMs + leaseMs) + 86_400 },
-          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(terminal_sn) AND lease_until < :now)',
-          ExpressionAttributeValues: { ':now': nowMs },
+          Item: { ...claimKey(storeId, deviceId), store_id: storeId, device_id: deviceId, lease_until: nowMs + leaseMs, claimed_at: nowMs },
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(terminal_sn) AND lease_until = :released)',
+          ExpressionAttributeValues: { ':released': 0 },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { kind: 'claimed' };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const existing = error.Item as Record<string, { S?: string }> | undefined;
+      const existing = error.Item as Record<string, { S?: string; N?: string }> | undefined;
       const terminalSn = existing?.terminal_sn?.S;
-      return terminalSn ? { kind: 'activated', terminal_sn: terminalSn } : { kind: 'busy' };
+      if (terminalSn) return { kind: 'activated', terminal_sn: terminalSn };
+      const leaseUntil = Number(existing?.lease_until?.N ?? 0);
+      return leaseUntil >= nowMs ? { kind: 'busy' } : { kind: 'interrupted', since: Number(existing?.claimed_at?.N ?? leaseUntil) };
     }
   }
 
-  async releaseActivation(storeId: string, deviceId: string): Promise<void> {
+  /** Frees a claim whose attempt certainly activated nothing; released claims expire. */
+  async releaseActivation(storeId: string, deviceId: string, nowMs: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: claimKey(storeId, deviceId),
-        UpdateExpression: 'SET lease_until = :zero',
+        UpdateExpression: 'SET lease_until = :zero, #ttl = :ttl',
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(terminal_sn)',
-        ExpressionAttributeValues: { ':zero': 0 },
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':zero': 0, ':ttl': epochSeconds(nowMs) + 86_400 },
       }),
     ).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });
+  }
+
+  /** Ends an activation whose key is stored: `activating` becomes `active`. False if it was not `activating`. */
+  async completeActivation(terminalSn: string, keyStoredAt: string): Promise<boolean> {
+    return this.updateIfActivating(terminalSn, 'SET #status = :active, key_stored_at = :at', { ':active': 'active', ':at': keyStoredAt });
+  }
+
+  /** An `activating` terminal whose key was never stored: parked with the reason, for a person. */
+  async markActivationKeyLost(terminalSn: string, lastError: TerminalError): Promise<boolean> {
+    return this.updateIfActivating(terminalSn, 'SET #status = :parked, last_error = :error', { ':parked': 'parked', ':error': lastError });
+  }
+
+  private updateIfActivating(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.updateIf(terminalSn, update, '#status = :activating', { ...values, ':activating': 'activating' });
   }
 
   /** Registers the new terminal and closes its activation claim, atomically. */
@@ -134,11 +178,11 @@ export class TerminalRegistry {
   }
 
   /**
-   * At most one check-in per terminal at a time (invariant 4). A parked terminal is
-   * leased only when an admin forces it.
+   * At most one check-in per terminal at a time (invariant 4). A parked terminal is leased
+   * only when an admin forces it, or to judge a check-in left in flight on it.
    */
   async acquireCheckinLease(terminalSn: string, owner: string, nowMs: number, leaseMs: number, force = false): Promise<LeaseResult> {
-    const parkedClause = force ? '' : ' AND #status <> :parked';
+    const parkedClause = force ? '' : ' AND (#status <> :parked OR attribute_exists(checkin_in_flight))';
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -157,7 +201,7 @@ export class TerminalRegistry {
       if (!isConditionFailure(error)) throw error;
       const old = error.Item as Record<string, { S?: string }> | undefined;
       if (!old) return { kind: 'not_found' };
-      if (!force && old.status?.S === 'parked') {
+      if (!force && old.status?.S === 'parked' && old.checkin_in_flight === undefined) {
         const terminal = await this.get(terminalSn);
         return terminal ? { kind: 'parked', terminal } : { kind: 'not_found' };
       }
@@ -166,14 +210,27 @@ export class TerminalRegistry {
   }
 
   /**
+   * Records, under the caller's lease and before the provider is called, that a check-in is
+   * in flight and which key signs it, together with the status the caller judged the terminal
+   * to be in (after counting an earlier interrupted check-in). False if the lease was lost.
+   */
+  async markCheckinInFlight(terminalSn: string, owner: string, state: { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; in_flight: CheckinInFlight }): Promise<boolean> {
+    const sets = ['#status = :status', 'checkin_in_flight = :in_flight'];
+    const values: Record<string, unknown> = { ':status': state.status, ':in_flight': state.in_flight, ':owner': owner };
+    for (const field of ['checked_in_at', 'key_stored_at'] as const) {
+      if (state[field] !== undefined) {
+        sets.push(`${field} = :${field}`);
+        values[`:${field}`] = state[field];
+      }
+    }
+    return this.underLease(terminalSn, `SET ${sets.join(', ')}`, values);
+  }
+
+  /**
    * Ends a check-in under the caller's lease: sets the terminal's new state and frees
    * the lease. Refused (returns false) if the lease was lost to someone else meanwhile.
    */
-  async finishCheckin(
-    terminalSn: string,
-    owner: string,
-    outcome: { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; last_error?: TerminalError },
-  ): Promise<boolean> {
+  async finishCheckin(terminalSn: string, owner: string, outcome: CheckinFinish): Promise<boolean> {
     const sets = ['#status = :status'];
     const values: Record<string, unknown> = { ':status': outcome.status, ':owner': owner };
     for (const field of ['checked_in_at', 'key_stored_at', 'last_error'] as const) {
@@ -182,14 +239,23 @@ export class TerminalRegistry {
         values[`:${field}`] = outcome[field];
       }
     }
-    const removes = ['lease_owner', 'lease_until', ...(outcome.last_error === undefined ? ['last_error'] : [])];
+    const removes = ['lease_owner', 'lease_until', ...(outcome.last_error === undefined ? ['last_error'] : []), ...(outcome.clear_in_flight ? ['checkin_in_flight'] : [])];
+    return this.underLease(terminalSn, `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`, values);
+  }
+
+  private underLease(terminalSn: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    return this.updateIf(terminalSn, update, 'lease_owner = :owner', values);
+  }
+
+  /** A conditional update of the terminal; false when the condition no longer holds. */
+  private async updateIf(terminalSn: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: terminalKey(terminalSn),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-          ConditionExpression: 'lease_owner = :owner',
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,
         }),

@@ -1,16 +1,24 @@
-// Check-in of one terminal, safe against every crash window (invariant 4):
+// Check-in of one terminal, safe against every crash window (invariant 4; the state machine is
+// in key-risk.ts and docs/reliability.md, "Terminal keys"):
 //  - one check-in per terminal at a time (lease in the registry);
-//  - sign with the stored current key, read fresh (another instance may have rotated it);
-//  - the new key is stored before anything else, with bounded retries;
-//  - a check-in that may have rotated the key without us holding the new one leaves the
-//    terminal `checkin_unconfirmed` (its stored key is still valid as the provider's
-//    "previous" key, so the next attempt signs with it); a second such loss parks the
-//    terminal, and no automatic check-in touches it until an admin acts.
+//  - before the provider is called, the registry records the check-in as in flight with the
+//    key that signs it, and with the status the terminal has if this call is lost (write-ahead:
+//    a run killed anywhere after that point leaves the terminal already judged, e.g. parked);
+//  - a run that finds such a trace judges it first: if the stored key moved since, the dead run
+//    stored its new key (active); if not, its possible loss is already in the status;
+//  - the new key is stored before anything else, retried only while the invocation and the
+//    lease leave time for one more attempt and the registry write that ends the check-in;
+//  - a possible loss (reply lost, a 500 that is not maintenance, new key not stored) moves the
+//    terminal one step towards parked; a second one parks it, and the refusal of the stored
+//    key parks it at once. A parked terminal raises TerminalParked and is left to an admin.
 import { randomUUID } from 'node:crypto';
-import type { Terminal, TerminalError, TerminalStatus } from '../store/terminal-registry.js';
+import type { StoredKey } from '../keys/index.js';
+import type { CheckinFinish, Terminal, TerminalStatus } from '../store/terminal-registry.js';
 import { withRetries } from './retry.js';
 import { KEY_WRITE_RETRY, type TerminalDeps } from './deps.js';
 import { describeFailure } from './provider-failure.js';
+import { afterPossibleLoss } from './key-risk.js';
+import { CHECKIN_LEASE_MS, DB_CALL_MS, KEY_CALL_MS } from './budget.js';
 
 export type CheckinResult =
   | { kind: 'checked_in'; terminal_sn: string }
@@ -27,33 +35,40 @@ export type CheckinResult =
 export interface CheckinOptions {
   /** An admin's explicit check-in: also runs on a parked terminal. */
   force?: boolean;
+  /** Milliseconds left in the invocation; key-write retries stop in time to record the outcome. */
+  remainingMs?: () => number;
 }
-
-const LEASE_MS = 90_000;
 
 export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, options: CheckinOptions = {}): Promise<CheckinResult> {
   const owner = randomUUID();
-  const lease = await deps.registry.acquireCheckinLease(terminalSn, owner, deps.now(), LEASE_MS, options.force);
+  const leaseEnd = deps.now() + CHECKIN_LEASE_MS;
+  const lease = await deps.registry.acquireCheckinLease(terminalSn, owner, deps.now(), CHECKIN_LEASE_MS, options.force);
   if (lease.kind !== 'leased') {
     deps.telemetry.count(METRIC[lease.kind]);
     return { kind: lease.kind, terminal_sn: terminalSn };
   }
+  // What is left for this check-in: the invocation's time and the lease, whichever ends first.
+  const remainingMs = () => Math.min(options.remainingMs?.() ?? Infinity, leaseEnd - deps.now());
 
-  let outcome: LeasedOutcome;
+  const run = new LeasedCheckin(deps, lease.terminal, owner, remainingMs, options.force === true);
+  let finish: CheckinFinish;
+  let outcome: Outcome;
   try {
-    outcome = await checkInLeased(deps, lease.terminal);
+    outcome = await run.execute();
+    finish = run.finish(outcome);
   } catch (error) {
-    // Only what comes before the provider call can throw (the key read): nothing rotated.
+    // Thrown by a registry, key store or provider call: whatever is in flight stays recorded,
+    // unjudged, for the next run (as if this one had died here).
     outcome = { kind: 'failed', reason: (error as Error).name };
+    finish = { ...run.unsettled(), last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at: run.at() } };
   }
-  const next = nextState(deps, lease.terminal, outcome);
-  if (!(await deps.registry.finishCheckin(terminalSn, owner, next))) {
+  if (!(await deps.registry.finishCheckin(terminalSn, owner, finish))) {
     deps.telemetry.warn('check-in lease was lost before the registry was updated', { terminal_sn: terminalSn });
   }
-  const result = toResult(terminalSn, outcome, next.status);
+  const result = toResult(terminalSn, outcome, finish.status);
   deps.telemetry.count(METRIC[result.kind]);
   const log = result.kind === 'checked_in' ? deps.telemetry.info : deps.telemetry.warn;
-  log('check-in finished', { terminal_sn: terminalSn, outcome: result.kind, status: next.status, reason: 'reason' in result ? result.reason : undefined });
+  log('check-in finished', { terminal_sn: terminalSn, outcome: result.kind, status: finish.status, reason: 'reason' in result ? result.reason : undefined });
   return result;
 }
 
@@ -67,53 +82,132 @@ const METRIC: Record<CheckinResult['kind'], string> = {
   parked: 'CheckinSkippedParked',
 };
 
-function toResult(terminalSn: string, outcome: LeasedOutcome, status: TerminalStatus): CheckinResult {
+function toResult(terminalSn: string, outcome: Outcome, status: TerminalStatus): CheckinResult {
   if (outcome.kind === 'checked_in') return { kind: 'checked_in', terminal_sn: terminalSn };
+  if (status === 'parked') return { kind: 'parked_now', terminal_sn: terminalSn, reason: outcome.reason };
   if (outcome.kind === 'failed') return { kind: 'failed', terminal_sn: terminalSn, reason: outcome.reason };
-  return { kind: status === 'parked' ? 'parked_now' : 'unconfirmed', terminal_sn: terminalSn, reason: outcome.reason };
+  return { kind: 'unconfirmed', terminal_sn: terminalSn, reason: outcome.reason };
 }
 
-type LeasedOutcome = { kind: 'checked_in' } | { kind: 'failed'; reason: string } | { kind: 'lost'; reason: string };
+type Outcome =
+  | { kind: 'checked_in' }
+  /** Nothing rotated. */
+  | { kind: 'failed'; reason: string }
+  /** The provider may have rotated without us storing the new key. */
+  | { kind: 'lost'; reason: string }
+  /** The provider refused the stored key: it is dead. */
+  | { kind: 'key_refused'; reason: string }
+  /** Judging an earlier interrupted check-in left the terminal parked: not called again. */
+  | { kind: 'parked_by_recovery'; reason: string };
 
-async function checkInLeased(deps: TerminalDeps, terminal: Terminal): Promise<LeasedOutcome> {
-  deps.keys.forget(terminal.terminal_sn);
-  const current = await deps.keys.current(terminal.terminal_sn);
-  const outcome = await deps.upay.checkin(
-    { sn: terminal.terminal_sn, key: current.terminal_key },
-    { device_id: terminal.device_id },
-    { timeoutMs: deps.providerTimeoutMs },
-  );
-  if (outcome.kind === 'rejected') return { kind: 'failed', reason: outcome.error_code ?? 'CHECKIN_REFUSED' };
-  if (outcome.kind === 'transport') {
-    const failure = describeFailure(outcome.failure);
-    return failure.applied === 'no' ? { kind: 'failed', reason: failure.reason } : { kind: 'lost', reason: `reply lost: ${failure.reason}` };
+class LeasedCheckin {
+  /** The terminal's status once an interrupted earlier check-in is accounted for. */
+  status: TerminalStatus;
+  private recovered: { checked_in_at: string; key_stored_at: string } | undefined;
+  private inFlight = false;
+  /** The status written with the in-flight record: what this check-in leaves if it is lost. */
+  private ifLost: TerminalStatus;
+
+  constructor(
+    private readonly deps: TerminalDeps,
+    private readonly terminal: Terminal,
+    private readonly owner: string,
+    private readonly remainingMs: () => number,
+    private readonly force: boolean,
+  ) {
+    this.status = terminal.status;
+    this.ifLost = afterPossibleLoss(terminal.status);
   }
-  try {
-    await withRetries(deps.keyWriteRetry ?? KEY_WRITE_RETRY, () =>
-      deps.keys.rotate({ terminal_sn: terminal.terminal_sn, terminal_key: outcome.terminal_key, device_id: terminal.device_id }),
+
+  at(): string {
+    return new Date(this.deps.now()).toISOString();
+  }
+
+  async execute(): Promise<Outcome> {
+    const { deps, terminal } = this;
+    const stored = await deps.keys.currentStored(terminal.terminal_sn);
+    this.judgeInterrupted(stored);
+    if (this.status === 'parked' && !this.force) {
+      return { kind: 'parked_by_recovery', reason: 'an interrupted check-in was the second possible loss in a row' };
+    }
+    this.ifLost = afterPossibleLoss(this.status);
+    const marked = await deps.registry.markCheckinInFlight(terminal.terminal_sn, this.owner, {
+      status: this.ifLost,
+      ...this.recovered,
+      in_flight: { started_at: this.at(), signed_with_key_stored_at: stored.stored_at.toISOString() },
+    });
+    if (!marked) return { kind: 'failed', reason: 'lease lost before the provider call' };
+    this.inFlight = true;
+
+    const outcome = await deps.upay.checkin(
+      { sn: terminal.terminal_sn, key: stored.key.terminal_key },
+      { device_id: terminal.device_id },
+      { timeoutMs: deps.providerTimeoutMs },
     );
-  } catch (error) {
-    deps.telemetry.error('new terminal key could not be stored', { terminal_sn: terminal.terminal_sn, error: (error as Error).name });
-    return { kind: 'lost', reason: 'new key not stored' };
+    if (outcome.kind === 'rejected') return { kind: 'failed', reason: outcome.error_code ?? 'CHECKIN_REFUSED' };
+    if (outcome.kind === 'transport') {
+      if (outcome.failure.kind === 'illegal_sign') return { kind: 'key_refused', reason: 'the provider refused the stored key (ILLEGAL_SIGN)' };
+      const failure = describeFailure(outcome.failure);
+      return failure.applied === 'no' ? { kind: 'failed', reason: failure.reason } : { kind: 'lost', reason: `reply lost: ${failure.reason}` };
+    }
+    try {
+      await withRetries(
+        deps.keyWriteRetry ?? KEY_WRITE_RETRY,
+        () => deps.keys.rotate({ terminal_sn: terminal.terminal_sn, terminal_key: outcome.terminal_key, device_id: terminal.device_id }),
+        // Room for the attempt and, after it, the registry write that records the outcome.
+        { remainingMs: () => this.remainingMs() - DB_CALL_MS, attemptMs: KEY_CALL_MS },
+      );
+    } catch (error) {
+      deps.telemetry.error('new terminal key could not be stored', { terminal_sn: terminal.terminal_sn, error: (error as Error).name });
+      return { kind: 'lost', reason: 'new key not stored' };
+    }
+    return { kind: 'checked_in' };
   }
-  return { kind: 'checked_in' };
-}
 
-function nextState(
-  deps: TerminalDeps,
-  terminal: Terminal,
-  outcome: LeasedOutcome,
-): { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; last_error?: TerminalError } {
-  const at = new Date(deps.now()).toISOString();
-  switch (outcome.kind) {
-    case 'checked_in':
-      return { status: 'active', checked_in_at: at, key_stored_at: at };
-    case 'failed':
-      return { status: terminal.status, last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at } };
-    case 'lost':
-      return {
-        status: terminal.status === 'active' ? 'checkin_unconfirmed' : 'parked',
-        last_error: { code: 'CHECKIN_UNCONFIRMED', message: outcome.reason, at },
-      };
+  /** The registry write that ends the check-in. */
+  finish(outcome: Outcome): CheckinFinish {
+    const at = this.at();
+    const clear_in_flight = true;
+    switch (outcome.kind) {
+      case 'checked_in':
+        return { status: 'active', checked_in_at: at, key_stored_at: at, clear_in_flight };
+      case 'failed':
+        if (!this.inFlight) return { ...this.unsettled(), last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at } };
+        return { status: this.status, last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at }, clear_in_flight };
+      case 'lost':
+        return { status: this.ifLost, last_error: { code: 'CHECKIN_UNCONFIRMED', message: outcome.reason, at }, clear_in_flight };
+      case 'key_refused':
+        return { status: 'parked', last_error: { code: 'KEY_REFUSED', message: outcome.reason, at }, clear_in_flight };
+      case 'parked_by_recovery':
+        return { status: 'parked', last_error: { code: 'CHECKIN_INTERRUPTED', message: outcome.reason, at }, clear_in_flight };
+    }
+  }
+
+  /**
+   * The registry as durable so far, for a run that stops without knowing its outcome: the status
+   * it recorded with its in-flight record, or, before that, the terminal as found (so an earlier
+   * trace is judged once, by the next run, and never counted twice).
+   */
+  unsettled(): CheckinFinish {
+    return { status: this.inFlight ? this.ifLost : this.terminal.status, clear_in_flight: false };
+  }
+
+  /**
+   * An in-flight record left by a run that died (its lease ran out): if the stored key moved
+   * since it was written, that run stored its new key; otherwise it was a possible loss, which
+   * the status written with the record already counts.
+   */
+  private judgeInterrupted(stored: StoredKey): void {
+    const trace = this.terminal.checkin_in_flight;
+    if (trace === undefined) return;
+    const storedAt = stored.stored_at.toISOString();
+    this.deps.telemetry.count('CheckinInterrupted');
+    if (storedAt !== trace.signed_with_key_stored_at) {
+      this.status = 'active';
+      this.recovered = { checked_in_at: storedAt, key_stored_at: storedAt };
+      this.deps.telemetry.warn('an interrupted check-in had stored its new key', { terminal_sn: this.terminal.terminal_sn, started_at: trace.started_at });
+      return;
+    }
+    this.deps.telemetry.warn('an interrupted check-in counts as a possible loss', { terminal_sn: this.terminal.terminal_sn, started_at: trace.started_at, status: this.status });
   }
 }

@@ -1,8 +1,10 @@
 // The daily fleet check-in: pages through every terminal with bounded concurrency, paces
 // key writes, carries on past failures, and stops taking work when the invocation's time
 // runs short, handing back a cursor to resume from. A terminal checked in recently is
-// skipped, so a resumed or repeated run never rotates a key twice in a day.
+// skipped, so a resumed or repeated run never rotates a key twice in a day. It also finishes
+// activations that died during their key write (an `activating` terminal past its claim lease).
 import { checkInTerminal, type CheckinResult } from './checkin.js';
+import { CLAIM_LEASE_MS, finishInterruptedActivation } from './activation.js';
 import type { TerminalDeps } from './deps.js';
 import type { Pacer } from './pacer.js';
 import type { Terminal } from '../store/terminal-registry.js';
@@ -26,17 +28,21 @@ export interface FleetReport {
   unconfirmed: number;
   parked: number;
   skipped: number;
+  /** Activations that died in their key write, found and judged (finished or parked). */
+  interrupted_activations: number;
   /** Set when the run stopped early: resume from here. */
   cursor?: string;
 }
 
 export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): Promise<FleetReport> {
-  const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0 };
+  const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0 };
   let cursor = options.cursor;
   for (;;) {
     const page = await deps.registry.listFleet(options.pageSize, cursor);
+    const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
+    for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
     const due = page.terminals.filter((terminal) => isDue(terminal, deps.now(), options.minIntervalMs));
-    report.skipped += page.terminals.length - due.length;
+    report.skipped += page.terminals.length - due.length - interrupted.length;
     const finished = await runPage(deps, options, due, report);
     if (!finished) {
       // Resume at this page's start: the terminals it did finish are skipped as recent.
@@ -56,8 +62,10 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
 // An unconfirmed terminal's stored key is the provider's "previous": it signs for as long as
 // no further check-in happens, and one more loss would brick it. So its retry waits for the
 // next daily run (not a resumed run minutes later, in the same provider incident).
-function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
-  if (terminal.status === 'parked') return false;
+export function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
+  // A parked terminal is visited only to judge a check-in left in flight on it.
+  if (terminal.status === 'parked') return terminal.checkin_in_flight !== undefined;
+  if (terminal.status === 'activating') return false;
   const last = terminal.status === 'checkin_unconfirmed' ? terminal.last_error?.at : terminal.checked_in_at;
   return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }
@@ -73,16 +81,27 @@ async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Ter
       }
       const terminal = terminals[next++] as Terminal;
       await options.pacer.take();
-      tally(report, await checkInSafely(deps, terminal.terminal_sn));
+      tally(report, await checkInSafely(deps, terminal.terminal_sn, options.remainingMs));
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, terminals.length) }, worker));
   return !outOfTime;
 }
 
-async function checkInSafely(deps: TerminalDeps, terminalSn: string): Promise<CheckinResult> {
+async function judgeActivation(deps: TerminalDeps, terminal: Terminal, report: FleetReport): Promise<void> {
   try {
-    return await checkInTerminal(deps, terminalSn);
+    const result = await finishInterruptedActivation(deps, terminal);
+    report.interrupted_activations += 1;
+    if (result.kind !== 'activated') report.parked += 1;
+  } catch (error) {
+    deps.telemetry.error('judging an interrupted activation threw', { terminal_sn: terminal.terminal_sn, error: (error as Error).name });
+    report.failed += 1;
+  }
+}
+
+async function checkInSafely(deps: TerminalDeps, terminalSn: string, remainingMs: () => number): Promise<CheckinResult> {
+  try {
+    return await checkInTerminal(deps, terminalSn, { remainingMs });
   } catch (error) {
     // One terminal's failure (e.g. the key store throttling) must not stop the fleet.
     deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, detail: (error as Error).message });

@@ -23,3 +23,14 @@ export function failureCertainty(failure: TransportFailure): 'not_applied' | 'un
       return 'unknown';
   }
 }
+
+/**
+ * The same for the terminal calls (activate, check-in), where a wrong "not applied" costs a
+ * key: a 500 other than maintenance may come after the provider rotated the key or used up the
+ * code (protocol §2: a 500 envelope says nothing certain), so only maintenance proves nothing
+ * was done. Order flows keep `failureCertainty`.
+ */
+export function terminalCallCertainty(failure: TransportFailure): 'not_applied' | 'unknown' {
+  if (failure.kind === 'server_error' && !failure.maintenance) return 'unknown';
+  return failureCertainty(failure);
+}

@@ -1,4 +1,4 @@
-export const FAULT_KINDS = ['delay', 'http_500', 'maintenance', 'malformed', 'bad_gateway', 'close', 'drop_reply'] as const;
+export const FAULT_KINDS = ['delay', 'http_500', 'http_500_applied', 'maintenance', 'malformed', 'bad_gateway', 'close', 'drop_reply'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 // Whether the request's effect happens before the fault hits the reply. The kinds that
@@ -7,6 +7,8 @@ export const APPLIES_EFFECT: Readonly<Record<FaultKind, boolean>> = {
   delay: true,
   malformed: true,
   drop_reply: true,
+  // The provider's own 500 after it acted (e.g. rotated a terminal key): why a 500 proves nothing.
+  http_500_applied: true,
   http_500: false,
   maintenance: false,
   bad_gateway: false,

@@ -106,6 +106,9 @@ export async function listen(port: number, deps: HttpDependencies): Promise<Sand
         delayedReplies.add(timer);
         return;
       }
+      case 'http_500_applied':
+        send(response, 200, JSON_TYPE, JSON.stringify(requestError('UNKNOWN_SYSTEM_ERROR', 'system error, try again later')));
+        return;
       case 'malformed':
         // Half a reply: what a proxy cutting the stream short delivers.
         send(response, 200, JSON_TYPE, reply.slice(0, Math.floor(reply.length / 2)));

@@ -1,6 +1,6 @@
 // A KeyStore that answers at once from memory: the "key store answering instantly" of the
 // unpaced fleet run, so that only our code, DynamoDB and the provider set the pace.
-import { KeyNotFoundError, type KeyStore, type TerminalKey, type VendorCredentials } from '../../lib/keys/index.js';
+import { KeyNotFoundError, type KeyStore, type StoredKey, type TerminalKey, type VendorCredentials } from '../../lib/keys/index.js';
 
 interface Entry {
   current: TerminalKey;
@@ -17,6 +17,12 @@ export class MemoryKeyStore implements KeyStore {
     const entry = this.keys.get(terminalSn);
     if (!entry) throw new KeyNotFoundError(`no key stored for terminal ${terminalSn}`);
     return { ...entry.current };
+  }
+
+  async currentStored(terminalSn: string): Promise<StoredKey> {
+    const entry = this.keys.get(terminalSn);
+    if (!entry) throw new KeyNotFoundError(`no key stored for terminal ${terminalSn}`);
+    return { key: { ...entry.current }, stored_at: entry.since };
   }
 
   async previous(terminalSn: string): Promise<TerminalKey | undefined> {

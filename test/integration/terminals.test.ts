@@ -106,9 +106,9 @@ describe('activation', () => {
     }
   });
 
-  it('lets a retry succeed after the provider was unreachable', async () => {
+  it('lets a retry succeed after the provider was in maintenance (certainly nothing activated)', async () => {
     const request = { store_id: STORE, device_id: `till-${randomUUID()}`, activation_code: await issueCode(1) };
-    await control('POST', 'faults', { kind: 'http_500', path: '/terminal/activate', count: 1 });
+    await control('POST', 'faults', { kind: 'maintenance', path: '/terminal/activate', count: 1 });
     expect(await activateTerminal(deps(), request)).toMatchObject({ kind: 'unavailable' });
     expect(await activateTerminal(deps(), request)).toMatchObject({ kind: 'activated', created: true });
   });
@@ -238,10 +238,10 @@ describe('the fleet check-in', () => {
     });
   });
 
-  it('checks in 500 terminals, carrying on past terminals the provider refuses or whose reply is lost', async () => {
+  it('checks in 500 terminals, carrying on past terminals the provider refuses (maintenance) or whose reply is lost', async () => {
     const refused = fleet.slice(0, 10);
     const lost = fleet.slice(10, 15);
-    for (const sn of refused) await control('POST', 'faults', { kind: 'http_500', terminal_sn: sn, path: '/terminal/checkin' });
+    for (const sn of refused) await control('POST', 'faults', { kind: 'maintenance', terminal_sn: sn, path: '/terminal/checkin' });
     for (const sn of lost) await control('POST', 'faults', { kind: 'drop_reply', terminal_sn: sn, path: '/terminal/checkin', count: 1 });
     try {
       const report = await checkInFleet(fleetDeps(), { ...fleetOptions, remainingMs: () => 60_000 });

@@ -242,6 +242,29 @@ export function keyStoreContract(setup: KeyStoreSetup): void {
     });
   });
 
+  describe('the current key as stored (check-in recovery)', () => {
+    it('reads past a stale cache, names when the key was stored, and refreshes the cache', async () => {
+      await store.create(A);
+      expect(await store.current('100')).toEqual(A);
+      time += 86_400_000;
+      await fixture.open().rotate(B);
+      expect(await store.currentStored('100')).toEqual({ key: B, stored_at: new Date(START + 86_400_000) });
+      expect(await store.current('100')).toEqual(B);
+    });
+
+    it('keeps its stamp when a rotation is retried, so a stamp names one key', async () => {
+      await store.create(A);
+      await store.rotate(B);
+      time += 60_000;
+      await store.rotate(B);
+      expect((await store.currentStored('100')).stored_at).toEqual(new Date(START));
+    });
+
+    it('reports a terminal without a key as KeyNotFoundError', async () => {
+      await expect(store.currentStored('404')).rejects.toBeInstanceOf(KeyNotFoundError);
+    });
+  });
+
   describe('key age', () => {
     it('is the time the current key was stored, and moves with each rotation', async () => {
       await store.create(A);

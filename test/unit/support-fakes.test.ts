@@ -121,11 +121,13 @@ describe('the fake ledger', () => {
 });
 
 describe('the fake registry', () => {
-  it('claims an activation once until it lapses or names a terminal', async () => {
+  it('claims an activation once; a lapsed claim is interrupted until released; a claim that names a terminal stays', async () => {
     const registry = new FakeRegistry();
     expect(await registry.claimActivation('s', 'd', 1_000, 100)).toEqual({ kind: 'claimed' });
     expect(await registry.claimActivation('s', 'd', 1_100, 100)).toEqual({ kind: 'busy' });
-    expect(await registry.claimActivation('s', 'd', 1_101, 100)).toEqual({ kind: 'claimed' });
+    expect(await registry.claimActivation('s', 'd', 1_101, 100)).toEqual({ kind: 'interrupted', since: 1_000 });
+    await registry.releaseActivation('s', 'd', 1_101);
+    expect(await registry.claimActivation('s', 'd', 1_102, 100)).toEqual({ kind: 'claimed' });
     await registry.register(terminal({ store_id: 's', device_id: 'd' }));
     expect(await registry.claimActivation('s', 'd', 9_999_999, 100)).toEqual({ kind: 'activated', terminal_sn: terminal().terminal_sn });
   });
@@ -135,8 +137,8 @@ describe('the fake registry', () => {
     const sn = terminal().terminal_sn;
     expect((await registry.acquireCheckinLease(sn, 'a', 1_000, 100)).kind).toBe('leased');
     expect((await registry.acquireCheckinLease(sn, 'b', 1_100, 100)).kind).toBe('busy');
-    expect(await registry.finishCheckin(sn, 'b', { status: 'parked' })).toBe(false);
-    expect(await registry.finishCheckin(sn, 'a', { status: 'parked' })).toBe(true);
+    expect(await registry.finishCheckin(sn, 'b', { status: 'parked', clear_in_flight: true })).toBe(false);
+    expect(await registry.finishCheckin(sn, 'a', { status: 'parked', clear_in_flight: true })).toBe(true);
     expect((await registry.acquireCheckinLease(sn, 'c', 1_200, 100)).kind).toBe('parked');
     expect((await registry.acquireCheckinLease(sn, 'c', 1_200, 100, true)).kind).toBe('leased');
     expect((await registry.acquireCheckinLease('nope', 'c', 1_200, 100)).kind).toBe('not_found');

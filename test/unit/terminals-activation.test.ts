@@ -1,6 +1,8 @@
-// Activation with fakes: one claim per (store, device); the provider's refusal, an outage that
-// applied nothing and an outcome nobody knows are told apart; the new key is stored (retried
-// only on transient key store failures) before the terminal is registered.
+// Activation with fakes: one claim per (store, device), kept as the trace of an attempt that may
+// have activated; the provider's refusal, an outage that applied nothing and an outcome nobody
+// knows are told apart; the issued terminal is recorded as `activating` before its key is
+// written (retried only on transient key store failures and only while time allows), then
+// made active; a retry or the fleet run finishes or parks an activation that died in between.
 import { afterEach, describe, expect, it } from 'vitest';
 import { activateTerminal, type ActivationRequest } from '../../lib/terminals/activation.js';
 import { KEY_WRITE_RETRY } from '../../lib/terminals/deps.js';
@@ -8,6 +10,10 @@ import { KeyExistsError, KeyNotFoundError, KeyStoreUnavailableError } from '../.
 import type { ActivateOutcome } from '../../lib/upay/index.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
 import { FAILURES, MAYBE_APPLIED, NOT_APPLIED, rejected, START, STORE, transport } from './support/payments.js';
+
+/** What a terminal call proves (terminalCallCertainty): a 500 other than maintenance may have been applied. */
+const TERMINAL_NOT_APPLIED = NOT_APPLIED.filter((kind) => kind !== 'server_error');
+const TERMINAL_MAYBE_APPLIED = [...MAYBE_APPLIED, 'server_error' as const];
 import { terminal, terminalWorld, type TerminalWorld } from './support/terminals.js';
 
 const SN = '100000000000000007';
@@ -84,9 +90,17 @@ describe('the activation claim', () => {
     expect(w.registry.claim(STORE, 'till-7')).toEqual({ lease_until: START + 1 });
   });
 
-  it('takes over a claim whose holder died (its lease ran out)', async () => {
+  it('never takes over a claim whose holder died (its lease ran out unreleased): the provider may have activated, a person must look', async () => {
     w = terminalWorld();
-    w.registry.seedClaim(STORE, 'till-7', { lease_until: START - 1 });
+    w.registry.seedClaim(STORE, 'till-7', { lease_until: START - 1, claimed_at: START - 120_001 });
+    expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'needs_attention', reason: expect.stringContaining('Interrupted activation') });
+    expect(w.upay.calls).toEqual([]);
+    expect(w.telemetry.total('ActivationInterrupted')).toBe(1);
+  });
+
+  it('takes over a released claim (its attempt activated nothing)', async () => {
+    w = terminalWorld();
+    w.registry.seedClaim(STORE, 'till-7', { lease_until: 0 });
     w.upay.script('activate', activated());
     expect(await activateTerminal(w.deps, request())).toMatchObject({ kind: 'activated', created: true });
   });
@@ -138,7 +152,7 @@ describe('an activation the provider refuses', () => {
     expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'refused', code: 'ACTIVATION_CODE_USED_UP', message: 'the code has no uses left' });
     expect(w.keys.countOf('create')).toBe(0);
     expect(w.registry.countOf('register')).toBe(0);
-    expect(w.registry.claim(STORE, 'till-7')).toEqual({ lease_until: 0 });
+    expect(w.registry.claim(STORE, 'till-7')).toMatchObject({ lease_until: 0 });
     expect(w.telemetry.total('TerminalActivationFailed')).toBe(1);
     w.upay.script('activate', activated());
     expect(await activateTerminal(w.deps, request())).toMatchObject({ kind: 'activated', created: true });
@@ -152,18 +166,26 @@ describe('an activation the provider refuses', () => {
 });
 
 describe('an activation that did not complete', () => {
-  it.each(NOT_APPLIED)('is unavailable (safe to retry) after a %s: nothing was activated', async (kind) => {
+  it.each(TERMINAL_NOT_APPLIED)('is unavailable (safe to retry) after a %s: nothing was activated', async (kind) => {
     w = terminalWorld();
     w.upay.script('activate', transport(kind));
     expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'unavailable', reason: reasonOf(kind) });
-    expect(w.registry.claim(STORE, 'till-7')).toEqual({ lease_until: 0 });
+    expect(w.registry.claim(STORE, 'till-7')).toMatchObject({ lease_until: 0 });
   });
 
-  it.each(MAYBE_APPLIED)('needs a person after a %s: a terminal may exist whose key we never saw', async (kind) => {
+  it('is unavailable after maintenance (MAINTENANCE_INPROGRESS proves nothing was done)', async () => {
+    w = terminalWorld();
+    w.upay.script('activate', { kind: 'transport', failure: { kind: 'server_error', code: 'MAINTENANCE_INPROGRESS', maintenance: true } });
+    expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'unavailable', reason: 'server_error MAINTENANCE_INPROGRESS' });
+  });
+
+  it.each(TERMINAL_MAYBE_APPLIED)('needs a person after a %s, and keeps the claim as the trace: a terminal may exist whose key we never saw', async (kind) => {
     w = terminalWorld();
     w.upay.script('activate', transport(kind));
     expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'needs_attention', reason: `activation outcome unknown: ${reasonOf(kind)}` });
     expect(w.keys.countOf('create')).toBe(0);
+    expect(w.registry.countOf('releaseActivation')).toBe(0);
+    expect(w.telemetry.total('ActivationInterrupted')).toBe(1);
   });
 
   it('retries the key write on a transient failure, and succeeds', async () => {
@@ -174,13 +196,13 @@ describe('an activation that did not complete', () => {
     expect(w.keys.countOf('create')).toBe(3);
   });
 
-  it('needs a person when the key still cannot be stored after the bounded retries, and registers nothing', async () => {
+  it('needs a person when the key still cannot be stored after the bounded retries, leaving the terminal activating (visible, judged later)', async () => {
     w = terminalWorld();
     w.upay.script('activate', activated());
     w.keys.failNext('create', ...Array.from({ length: KEY_WRITE_RETRY.attempts }, () => new KeyStoreUnavailableError('throttled')));
     expect(await activateTerminal(w.deps, request())).toEqual({ kind: 'needs_attention', reason: `terminal ${SN} was activated but its key could not be stored` });
     expect(w.keys.countOf('create')).toBe(KEY_WRITE_RETRY.attempts);
-    expect(w.registry.countOf('register')).toBe(0);
+    expect(w.registry.mustTerminal(SN).status).toBe('activating');
     expect(w.telemetry.total('TerminalKeyLost')).toBe(1);
   });
 
@@ -200,13 +222,16 @@ describe('an activation that did not complete', () => {
     expect(w.upay.calls).toEqual([]);
   });
 
-  it('frees the claim when the provider call throws, so a retry is not locked out', async () => {
+  it('keeps the claim when the provider call throws (the provider may have activated): a later retry is told a person must look', async () => {
     w = terminalWorld();
     w.upay.script('activate', () => {
       throw new Error('bug in the client');
     });
     await expect(activateTerminal(w.deps, request())).rejects.toThrow('bug in the client');
-    expect(w.registry.claim(STORE, 'till-7')).toEqual({ lease_until: 0 });
+    expect(w.registry.countOf('releaseActivation')).toBe(0);
+    w.clock.advance(120_001);
+    expect(await activateTerminal(w.deps, request())).toMatchObject({ kind: 'needs_attention' });
+    expect(w.upay.callsOf('activate')).toHaveLength(1);
   });
 });
 

@@ -63,7 +63,7 @@ describe('a fleet run', () => {
       (s) => (s === sn(2) ? rejected('UPAY_TERMINAL_STATUS_ABNORMAL') : s === sn(3) || s === sn(4) ? transport('timeout') : checkedIn(s, `${s}-new`)),
     );
     const report = await checkInFleet(w.deps, options());
-    expect(report).toEqual({ checked_in: 1, failed: 1, unconfirmed: 1, parked: 1, skipped: 2 });
+    expect(report).toEqual({ checked_in: 1, failed: 1, unconfirmed: 1, parked: 1, skipped: 2, interrupted_activations: 0 });
     expect(checkedInSns()).toEqual([sn(1), sn(2), sn(3), sn(4)]);
     expect(w.registry.mustTerminal(sn(3)).status).toBe('checkin_unconfirmed');
     expect(w.registry.mustTerminal(sn(4)).status).toBe('parked');
@@ -109,7 +109,7 @@ describe('a fleet run', () => {
   it('counts a terminal busy with another check-in as skipped', async () => {
     w = fleet([terminal({ terminal_sn: sn(1) })]);
     w.registry.seed(terminal({ terminal_sn: sn(1) }), { owner: 'admin', until: START + 60_000 });
-    expect(await checkInFleet(w.deps, options())).toEqual({ checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 1 });
+    expect(await checkInFleet(w.deps, options())).toEqual({ checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 1, interrupted_activations: 0 });
     expect(w.upay.calls).toEqual([]);
   });
 

@@ -19,12 +19,19 @@ export const terminalSchema = z
     store_id: z.string(),
     device_id: z.string(),
     name: z.string().optional(),
-    status: z.enum(['active', 'checkin_unconfirmed', 'parked']),
+    status: z.enum(['activating', 'active', 'checkin_unconfirmed', 'parked']).meta({
+      description:
+        'activating: issued by the provider, key being stored (stuck here = key lost, see DEPLOY.md); active: key confirmed; checkin_unconfirmed: one check-in may have rotated the key without us (it still signs); parked: the stored key may be dead, an admin must act',
+    }),
     activated_at: z.iso.datetime(),
     checked_in_at: z.iso.datetime().optional(),
     key_stored_at: z.iso.datetime(),
     key_age_seconds: z.number().int().nonnegative(),
     last_error: z.object({ code: z.string(), message: z.string(), at: z.iso.datetime() }).optional(),
+    checkin_in_flight: z
+      .object({ started_at: z.iso.datetime(), signed_with_key_stored_at: z.iso.datetime() })
+      .optional()
+      .meta({ description: 'A check-in that called the provider and has not recorded its end (a run that died leaves it; the next check-in judges it)' }),
   })
   .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
 

@@ -1,8 +1,8 @@
 // In-memory fakes of the terminal ports, with the semantics of lib/store/terminal-registry.ts
 // (conditional claim, lease and finish) and of the KeyStore contract in lib/keys/port.ts
 // (current + previous, idempotent writes, a cache that `forget` drops).
-import { KeyExistsError, KeyNotFoundError, type KeyStore, type TerminalKey, type VendorCredentials } from '../../../lib/keys/index.js';
-import type { ActivationClaim, FleetPage, LeaseResult, Terminal, TerminalError, TerminalRegistry, TerminalStatus } from '../../../lib/store/terminal-registry.js';
+import { KeyExistsError, KeyNotFoundError, type KeyStore, type StoredKey, type TerminalKey, type VendorCredentials } from '../../../lib/keys/index.js';
+import type { ActivationClaim, CheckinFinish, CheckinInFlight, FleetPage, LeaseResult, Terminal, TerminalError, TerminalRegistry, TerminalStatus } from '../../../lib/store/terminal-registry.js';
 
 type RegistryPort = Pick<TerminalRegistry, keyof TerminalRegistry>;
 
@@ -14,6 +14,7 @@ interface Row {
 
 interface Claim {
   lease_until?: number;
+  claimed_at?: number;
   terminal_sn?: string;
 }
 
@@ -79,15 +80,17 @@ export class FakeRegistry implements RegistryPort {
     this.enter('claimActivation', [storeId, deviceId, nowMs, leaseMs]);
     const key = `${storeId}#${deviceId}`;
     const existing = this.claims.get(key);
-    if (existing === undefined || (existing.terminal_sn === undefined && (existing.lease_until ?? 0) < nowMs)) {
-      this.claims.set(key, { lease_until: nowMs + leaseMs });
+    if (existing === undefined || (existing.terminal_sn === undefined && existing.lease_until === 0)) {
+      this.claims.set(key, { lease_until: nowMs + leaseMs, claimed_at: nowMs });
       return { kind: 'claimed' };
     }
-    return existing.terminal_sn ? { kind: 'activated', terminal_sn: existing.terminal_sn } : { kind: 'busy' };
+    if (existing.terminal_sn) return { kind: 'activated', terminal_sn: existing.terminal_sn };
+    const leaseUntil = existing.lease_until ?? 0;
+    return leaseUntil >= nowMs ? { kind: 'busy' } : { kind: 'interrupted', since: existing.claimed_at ?? leaseUntil };
   }
 
-  async releaseActivation(storeId: string, deviceId: string): Promise<void> {
-    this.enter('releaseActivation', [storeId, deviceId]);
+  async releaseActivation(storeId: string, deviceId: string, nowMs: number): Promise<void> {
+    this.enter('releaseActivation', [storeId, deviceId, nowMs]);
     const claim = this.claims.get(`${storeId}#${deviceId}`);
     if (claim && claim.terminal_sn === undefined) claim.lease_until = 0;
   }
@@ -106,22 +109,47 @@ export class FakeRegistry implements RegistryPort {
     this.enter('acquireCheckinLease', [terminalSn, owner, nowMs, leaseMs, force]);
     const row = this.rows.get(terminalSn);
     if (!row) return { kind: 'not_found' };
-    const parkedOk = force || row.terminal.status !== 'parked';
+    const parkedOk = force || row.terminal.status !== 'parked' || row.terminal.checkin_in_flight !== undefined;
     const free = row.lease_until === undefined || row.lease_until < nowMs;
     if (parkedOk && free) {
       row.lease_owner = owner;
       row.lease_until = nowMs + leaseMs;
       return { kind: 'leased', terminal: structuredClone(row.terminal) };
     }
-    if (!force && row.terminal.status === 'parked') return { kind: 'parked', terminal: structuredClone(row.terminal) };
+    if (!parkedOk) return { kind: 'parked', terminal: structuredClone(row.terminal) };
     return { kind: 'busy' };
   }
 
-  async finishCheckin(
-    terminalSn: string,
-    owner: string,
-    outcome: { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; last_error?: TerminalError },
-  ): Promise<boolean> {
+  async completeActivation(terminalSn: string, keyStoredAt: string): Promise<boolean> {
+    this.enter('completeActivation', [terminalSn, keyStoredAt]);
+    const row = this.rows.get(terminalSn);
+    if (row?.terminal.status !== 'activating') return false;
+    row.terminal.status = 'active';
+    row.terminal.key_stored_at = keyStoredAt;
+    return true;
+  }
+
+  async markActivationKeyLost(terminalSn: string, lastError: TerminalError): Promise<boolean> {
+    this.enter('markActivationKeyLost', [terminalSn, lastError]);
+    const row = this.rows.get(terminalSn);
+    if (row?.terminal.status !== 'activating') return false;
+    row.terminal.status = 'parked';
+    row.terminal.last_error = structuredClone(lastError);
+    return true;
+  }
+
+  async markCheckinInFlight(terminalSn: string, owner: string, state: { status: TerminalStatus; checked_in_at?: string; key_stored_at?: string; in_flight: CheckinInFlight }): Promise<boolean> {
+    this.enter('markCheckinInFlight', [terminalSn, owner, state]);
+    const row = this.rows.get(terminalSn);
+    if (!row || row.lease_owner !== owner) return false;
+    row.terminal.status = state.status;
+    if (state.checked_in_at !== undefined) row.terminal.checked_in_at = state.checked_in_at;
+    if (state.key_stored_at !== undefined) row.terminal.key_stored_at = state.key_stored_at;
+    row.terminal.checkin_in_flight = { ...state.in_flight };
+    return true;
+  }
+
+  async finishCheckin(terminalSn: string, owner: string, outcome: CheckinFinish): Promise<boolean> {
     this.enter('finishCheckin', [terminalSn, owner, outcome]);
     const row = this.rows.get(terminalSn);
     if (!row || row.lease_owner !== owner) return false;
@@ -130,6 +158,7 @@ export class FakeRegistry implements RegistryPort {
     if (outcome.key_stored_at !== undefined) row.terminal.key_stored_at = outcome.key_stored_at;
     if (outcome.last_error !== undefined) row.terminal.last_error = structuredClone(outcome.last_error);
     else delete row.terminal.last_error;
+    if (outcome.clear_in_flight) delete row.terminal.checkin_in_flight;
     delete row.lease_owner;
     delete row.lease_until;
     return true;
@@ -170,7 +199,7 @@ interface KeyRecord {
   since: number;
 }
 
-type KeyMethod = 'current' | 'previous' | 'rotate' | 'create' | 'vendor' | 'currentSince';
+type KeyMethod = 'current' | 'currentStored' | 'previous' | 'rotate' | 'create' | 'vendor' | 'currentSince';
 
 /**
  * The KeyStore contract in memory. `current` is cached per terminal until `forget` (like the
@@ -198,6 +227,7 @@ export class FakeKeyStore implements KeyStore {
     record.previous = record.current;
     record.current = { ...key };
     record.history.push(key.terminal_key);
+    record.since = this.now();
   }
 
   stored(terminalSn: string): { current: TerminalKey; previous?: TerminalKey } | undefined {
@@ -222,6 +252,14 @@ export class FakeKeyStore implements KeyStore {
     if (!record) throw new KeyNotFoundError(`no key for terminal ${terminalSn}`);
     this.cache.set(terminalSn, { ...record.current });
     return { ...record.current };
+  }
+
+  async currentStored(terminalSn: string): Promise<StoredKey> {
+    this.enter('currentStored', [terminalSn]);
+    const record = this.records.get(terminalSn);
+    if (!record) throw new KeyNotFoundError(`no key for terminal ${terminalSn}`);
+    this.cache.set(terminalSn, { ...record.current });
+    return { key: { ...record.current }, stored_at: new Date(record.since) };
   }
 
   async previous(terminalSn: string): Promise<TerminalKey | undefined> {
