@@ -9,9 +9,10 @@ import type { Context } from 'aws-lambda';
 import { appContext } from '../lib/api/context.js';
 import { logger, metrics } from '../lib/api/observability.js';
 import { reconcileDue, type ReconcileReport } from '../lib/payments/reconcile.js';
+import { emitOpenAttention } from '../lib/worklist/gauge.js';
 
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
-  const { config, paymentDeps: deps } = appContext();
+  const { config, paymentDeps: deps, records } = appContext();
   const reserveMs = config.RECONCILE_RESERVE_MS;
   const total: ReconcileReport = { processed: 0, errors: 0 };
   while (context.getRemainingTimeInMillis() > reserveMs) {
@@ -28,6 +29,7 @@ async function run(_event: unknown, context: Context): Promise<ReconcileReport> 
   metrics.addMetric('ReconcileBacklogAgeSeconds', MetricUnit.Seconds, oldest === undefined ? 0 : Math.max(0, Math.round((deps.now() - oldest) / 1000)));
   metrics.addMetric('ReconcileProcessed', MetricUnit.Count, total.processed);
   metrics.addMetric('ReconcileErrors', MetricUnit.Count, total.errors);
+  await emitOpenAttention(records, deps.telemetry);
   return total;
 }
 

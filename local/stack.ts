@@ -34,7 +34,7 @@ export interface LocalStack {
   /** The local key store's file (mode 0600). */
   keyFile: string;
   issuer: LocalIssuer;
-  tokens: { admin: string; cashier: string };
+  tokens: { admin: string; cashier: string; ops: string };
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
   reconcile(forMs?: number): Promise<void>;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
@@ -114,7 +114,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => server.close());
 
     const storeId = options.storeId ?? 'demo-store';
-    const tokens = { admin: await issuer.sign({ store_id: storeId, role: 'admin' }), cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }) };
+    const tokens = {
+      admin: await issuer.sign({ store_id: storeId, role: 'admin' }),
+      cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }),
+      ops: await issuer.sign({ store_id: storeId, role: 'ops' }),
+    };
 
     let running: Promise<unknown> = Promise.resolve();
     const reconcile = (forMs = 500) => {

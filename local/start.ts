@@ -39,6 +39,7 @@ Upay backend running locally (DynamoDB Local + Upay sandbox, loopback only)
   terminal     ${terminalSn}  (store ${stack.storeId})
   admin token  ${stack.tokens.admin}
   cashier token ${stack.tokens.cashier}
+  ops token    ${stack.tokens.ops}
 
 A payment (the customer's barcode; a suffix from local/sandbox/README.md picks a scenario):
   ${curl(stack.tokens.cashier, '/v1/payments', { terminal_sn: terminalSn, client_sn: orderNo, total_amount: 1000, dynamic_id: '280000000000000000', subject: 'Jasmine tea', operator: 'ann' })}

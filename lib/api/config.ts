@@ -41,6 +41,18 @@ const configSchema = z.object({
   REQUEST_LIFETIME_MS: positiveInt.default(35_000),
   /** Time the reconcile job leaves itself for its slowest step before its Lambda timeout. */
   RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(15_000),
+  /** The merchant's time zone: the calendar day of the records and the daily report. */
+  BUSINESS_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .default('Asia/Shanghai'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -20,7 +20,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RouteSpec<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   operation: string;
-  role: Role;
+  role: Role | readonly Role[];
   body?: B;
   path?: P;
   query?: Q;

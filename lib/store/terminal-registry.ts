@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { INDEX, TTL_ATTRIBUTE } from './schema.js';
 import { isConditionFailure } from './errors.js';
 
-export type TerminalStatus = 'active' | 'checkin_unconfirmed' | 'parked';
+export type TerminalStatus = 'active' | 'checkin_unconfirmed' | 'parked' | 'retired';
 
 export interface TerminalError {
   code: string;
@@ -23,6 +23,8 @@ export interface Terminal {
   /** When the key in the key store was last written (activation or check-in). */
   key_stored_at: string;
   last_error?: TerminalError;
+  /** When an admin retired it: no more check-ins or payments, its key scheduled for deletion. */
+  retired_at?: string;
 }
 
 export type ActivationClaim =
@@ -42,13 +44,13 @@ export interface FleetPage {
 }
 
 const FLEET = 'terminal';
-const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
+export const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
 // Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
 const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
-const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error'] as const;
+const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'retired_at'] as const;
 
-function toTerminal(item: Record<string, unknown>): Terminal {
+export function toTerminal(item: Record<string, unknown>): Terminal {
   const terminal: Record<string, unknown> = {};
   for (const field of TERMINAL_FIELDS) if (item[field] !== undefined) terminal[field] = item[field];
   return terminal as unknown as Terminal;

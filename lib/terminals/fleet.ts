@@ -57,7 +57,7 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
 // no further check-in happens, and one more loss would brick it. So its retry waits for the
 // next daily run (not a resumed run minutes later, in the same provider incident).
 function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
-  if (terminal.status === 'parked') return false;
+  if (terminal.status === 'parked' || terminal.status === 'retired') return false;
   const last = terminal.status === 'checkin_unconfirmed' ? terminal.last_error?.at : terminal.checked_in_at;
   return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }

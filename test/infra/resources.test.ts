@@ -318,12 +318,14 @@ describe('alarms and dashboard', () => {
   });
 
   it('alarms on orders needing a person, reconcile backlog age, check-in failures, parked terminals and key trouble', () => {
-    expect(appMetricsOf(alarmNamed('NeedsAttention'))).toEqual(['NeedsAttention']);
+    // A gauge of the cases open now: the alarm holds while any case is open, not only when one is new.
+    expect(appMetricsOf(alarmNamed('OpenAttention'))).toEqual(['OpenAttention']);
+    expect(alarmNamed('OpenAttention')).toMatchObject({ Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(alarmNamed('ReconcileBacklog')).toMatchObject({ MetricName: 'ReconcileBacklogAgeSeconds', Statistic: 'Minimum', Threshold: 300, EvaluationPeriods: 2 });
     expect(appMetricsOf(alarmNamed('CheckinFailures')).sort()).toEqual(['CheckinFailed', 'CheckinUnconfirmed']);
     expect(appMetricsOf(alarmNamed('TerminalParked'))).toEqual(['TerminalParked']);
     expect(appMetricsOf(alarmNamed('TerminalKeyTrouble')).sort()).toEqual(['TerminalKeyLost', 'TerminalKeyRefused', 'TerminalNotRegistered']);
-    expect(alarmNamed('NeedsAttention')).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'upay-backend' }] });
+    expect(alarmNamed('OpenAttention')).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'upay-backend' }] });
   });
 
   it('watches only figures that lib/ or functions/ actually emit', () => {
@@ -357,7 +359,7 @@ describe('alarms and dashboard', () => {
   it('shows the same figures on one dashboard', () => {
     const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['NeedsAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
+    for (const metric of ['NeedsAttention', 'OpenAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
       expect(body, metric).toContain(metric);
     }
   });

@@ -10,6 +10,8 @@ export const activationBody = z.strictObject({
   name: z.string().min(1).max(128).optional().meta({ example: 'Front counter' }),
 });
 
+export const TERMINAL_STATUSES = ['active', 'checkin_unconfirmed', 'parked', 'retired'] as const;
+
 export const terminalPath = z.strictObject({ terminal_sn: terminalSnSchema });
 
 export const terminalSchema = z
@@ -18,12 +20,13 @@ export const terminalSchema = z
     store_id: z.string(),
     device_id: z.string(),
     name: z.string().optional(),
-    status: z.enum(['active', 'checkin_unconfirmed', 'parked']),
+    status: z.enum(TERMINAL_STATUSES),
     activated_at: z.iso.datetime(),
     checked_in_at: z.iso.datetime().optional(),
     key_stored_at: z.iso.datetime(),
     key_age_seconds: z.number().int().nonnegative(),
     last_error: z.object({ code: z.string(), message: z.string(), at: z.iso.datetime() }).optional(),
+    retired_at: z.iso.datetime().optional(),
   })
   .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
 
