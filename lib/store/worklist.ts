@@ -27,9 +27,9 @@ export class WorklistStore implements CaseWriter {
                 TableName: this.tableName,
                 Key: refundKey(refund.order_id, refund.refund_request_no),
                 UpdateExpression: refundUpdate.expression,
-                ConditionExpression: '#version = :expected AND #status = :status',
+                ConditionExpression: '#version = :expected AND #status = :seen_status',
                 ExpressionAttributeNames: { ...refundUpdate.names, '#status': 'status' },
-                ExpressionAttributeValues: { ...refundUpdate.values, ':expected': refund.version, ':status': refund.status },
+                ExpressionAttributeValues: { ...refundUpdate.values, ':expected': refund.version, ':seen_status': refund.status },
               },
             },
             {
