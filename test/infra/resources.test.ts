@@ -192,9 +192,9 @@ describe('the user pool', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
   });
 
-  it('has the admin and cashier groups the handlers check', () => {
+  it('has the admin, cashier and ops groups the handlers check', () => {
     const groups = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolGroup')).map((group) => group.Properties.GroupName);
-    expect(groups.sort()).toEqual(['admin', 'cashier']);
+    expect(groups.sort()).toEqual(['admin', 'cashier', 'ops']);
   });
 
   it('has a public app client that signs in with SRP or a password, and no OAuth grant', () => {
