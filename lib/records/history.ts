@@ -1,6 +1,7 @@
 // A store's transactions of a day, newest first, a page at a time: what the cashier app
 // shows as "today's transactions".
 import type { Order, OrderWithRefunds, Refund } from '../payments/model.js';
+import type { OrderSummary } from '../store/records.js';
 
 export interface DayPageRequest {
   store_id: string;
@@ -14,11 +15,12 @@ export interface DayPageRequest {
 export interface RecordsReader {
   dayPage(storeId: string, day: string, options: { limit: number; after?: Record<string, unknown>; terminal_sn?: string; order_status?: string }): Promise<{ items: Order[]; last?: Record<string, unknown> }>;
   dayOrders(storeId: string, day: string): Promise<Order[]>;
+  daySummaries(storeId: string, day: string): Promise<OrderSummary[]>;
   refundsOf(orderId: string): Promise<Refund[]>;
 }
 
 /** An order has refund items only once a refund was reserved on it. */
-export const hasRefunds = (order: Order) => order.refund_committed > 0 || order.refunded_amount > 0;
+export const hasRefunds = (order: Pick<Order, 'refund_committed' | 'refunded_amount'>) => order.refund_committed > 0 || order.refunded_amount > 0;
 
 export async function historyPage(records: RecordsReader, request: DayPageRequest): Promise<{ orders: OrderWithRefunds[]; last?: Record<string, unknown> }> {
   const page = await records.dayPage(request.store_id, request.day, {

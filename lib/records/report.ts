@@ -4,8 +4,11 @@
 // refunded, at the refunded amount; `reversed` are orders cancelled or revoked in full, at
 // their total; `net_amount` is what the store keeps. `open` orders still await the provider;
 // `attention` orders (or one of their refunds) await a person.
-import { isFinal, type Order } from '../payments/model.js';
+import { isFinal } from '../payments/model.js';
+import type { OrderSummary } from '../store/records.js';
 import { hasRefunds, type RecordsReader } from './history.js';
+
+type Order = OrderSummary;
 
 export interface Tally {
   count: number;
@@ -50,8 +53,8 @@ function breakdown<K extends string>(orders: Order[], key: K, of: (order: Order)
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, group]) => ({ [key]: name, ...group }) as Breakdown & Record<K, string>);
 }
 
-export async function dailyReport(records: RecordsReader, request: { store_id: string; date: string; time_zone: string }): Promise<{ report: DailyReport; orders: Order[] }> {
-  const orders = await records.dayOrders(request.store_id, request.date);
+export async function dailyReport(records: RecordsReader, request: { store_id: string; date: string; time_zone: string }): Promise<DailyReport> {
+  const orders = await records.daySummaries(request.store_id, request.date);
   const paid = orders.filter(isPaid);
   const refunded: Tally = { count: 0, amount: 0 };
   const reversed: Tally = { count: 0, amount: 0 };
@@ -61,20 +64,17 @@ export async function dailyReport(records: RecordsReader, request: { store_id: s
   const unsettled = orders.filter((order) => order.attention === undefined && hasRefunds(order) && order.refund_committed > order.refunded_amount);
   const refundCases = await Promise.all(unsettled.map(async (order) => (await records.refundsOf(order.order_id)).some((refund) => refund.attention !== undefined)));
   return {
-    orders,
-    report: {
-      date: request.date,
-      store_id: request.store_id,
-      time_zone: request.time_zone,
-      orders: orders.length,
-      paid: { count: paid.length, amount: paid.reduce((sum, order) => sum + order.total_amount, 0) },
-      refunded,
-      reversed,
-      net_amount: orders.reduce((sum, order) => sum + order.net_amount, 0),
-      by_payway: breakdown(paid, 'payway', (order) => order.payway ?? 'unknown'),
-      by_terminal: breakdown(paid, 'terminal_sn', (order) => order.terminal_sn),
-      open: orders.filter((order) => order.attention === undefined && !isFinal(order)).length,
-      attention: orders.filter((order) => order.attention !== undefined).length + refundCases.filter(Boolean).length,
-    },
+    date: request.date,
+    store_id: request.store_id,
+    time_zone: request.time_zone,
+    orders: orders.length,
+    paid: { count: paid.length, amount: paid.reduce((sum, order) => sum + order.total_amount, 0) },
+    refunded,
+    reversed,
+    net_amount: orders.reduce((sum, order) => sum + order.net_amount, 0),
+    by_payway: breakdown(paid, 'payway', (order) => order.payway ?? 'unknown'),
+    by_terminal: breakdown(paid, 'terminal_sn', (order) => order.terminal_sn),
+    open: orders.filter((order) => order.attention === undefined && !isFinal(order)).length,
+    attention: orders.filter((order) => order.attention !== undefined).length + refundCases.filter(Boolean).length,
   };
 }

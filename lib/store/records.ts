@@ -40,6 +40,11 @@ export function attentionMirror(attention: Attention | null, item: CaseRef | und
   return { attention_shard: shardOf(item.order_id), attention_since: since };
 }
 
+const SUMMARY_FIELDS = ['order_id', 'order_status', 'total_amount', 'net_amount', 'refunded_amount', 'refund_committed', 'payway', 'terminal_sn', 'attention', 'reversal'] as const;
+
+/** The fields of an order the daily totals are computed from. */
+export type OrderSummary = Pick<Order, (typeof SUMMARY_FIELDS)[number]>;
+
 export interface Page<T> {
   items: T[];
   /** The last key read, when there may be more. */
@@ -99,9 +104,18 @@ export class RecordsStore {
     return { items: Items.map((item) => strip<Order>(item)), ...(LastEvaluatedKey ? { last: LastEvaluatedKey } : {}) };
   }
 
-  /** Every order of a store's day, oldest first (the daily report). */
-  async dayOrders(storeId: string, day: string): Promise<Order[]> {
-    const orders: Order[] = [];
+  /** Every order of a store's day, oldest first (the daily report's CSV). */
+  dayOrders(storeId: string, day: string): Promise<Order[]> {
+    return this.wholeDay<Order>(storeId, day);
+  }
+
+  /** What the daily totals need of every order of a store's day: the same read units, a fraction of the bytes. */
+  daySummaries(storeId: string, day: string): Promise<OrderSummary[]> {
+    return this.wholeDay<OrderSummary>(storeId, day, SUMMARY_FIELDS);
+  }
+
+  private async wholeDay<T>(storeId: string, day: string, fields?: readonly string[]): Promise<T[]> {
+    const orders: T[] = [];
     let after: Record<string, unknown> | undefined;
     do {
       const { Items = [], LastEvaluatedKey } = await this.db.send(
@@ -110,10 +124,11 @@ export class RecordsStore {
           IndexName: INDEX.storeDay.name,
           KeyConditionExpression: 'store_day = :day',
           ExpressionAttributeValues: { ':day': storeDay(storeId, day) },
+          ...(fields ? { ProjectionExpression: fields.map((_, index) => `#f${index}`).join(', '), ExpressionAttributeNames: Object.fromEntries(fields.map((field, index) => [`#f${index}`, field])) } : {}),
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
-      orders.push(...Items.map((item) => strip<Order>(item)));
+      orders.push(...Items.map((item) => strip<T>(item)));
       after = LastEvaluatedKey;
     } while (after);
     return orders;
