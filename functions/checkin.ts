@@ -11,6 +11,7 @@ export const handler = route({ operation: 'checkin', role: 'admin', path: termin
   const { registry, terminalDeps } = appContext();
   const before = await registry.get(path.terminal_sn);
   if (!before || before.store_id !== caller.store_id) throw new ApiError('NOT_FOUND', 'no such terminal');
+  if (before.status === 'retired') throw new ApiError('TERMINAL_RETIRED', 'a retired terminal is not checked in', 'terminal_sn');
   const result = await checkInTerminal(terminalDeps, path.terminal_sn, { force: true, remainingMs: () => context.getRemainingTimeInMillis() });
   const after = (await registry.get(path.terminal_sn)) ?? before;
   switch (result.kind) {

@@ -5,13 +5,13 @@ import { appContext } from '../lib/api/context.js';
 import { precreateBody } from '../lib/api/schemas/payments.js';
 import { orderView } from '../lib/api/order-view.js';
 import { qrPictures } from '../lib/api/qr.js';
-import { requireOwnTerminal } from '../lib/api/terminal-access.js';
+import { requireActiveTerminal } from '../lib/api/terminal-access.js';
 import { precreate } from '../lib/payments/precreate.js';
 
 export const handler = route({ operation: 'precreate', role: 'cashier', body: precreateBody }, async ({ body, caller }) => {
   const { terminals, paymentDeps } = appContext();
   const { terminal_sn, qr_format, ...request } = body;
-  await requireOwnTerminal(terminals, terminal_sn, caller);
+  await requireActiveTerminal(terminals, terminal_sn, caller);
   const result = await precreate(paymentDeps, { store_id: caller.store_id, terminal_sn, request });
   if (result.kind === 'conflict') throw new ApiError('CLIENT_SN_REUSED', result.message, 'client_sn');
   const view = orderView(result.found);

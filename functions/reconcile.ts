@@ -10,14 +10,16 @@ import { appContext } from '../lib/api/context.js';
 import { logger, metrics } from '../lib/api/observability.js';
 import type { ReconcileReport } from '../lib/payments/reconcile.js';
 import { reconcileWhileTimeLeft } from '../lib/payments/reconcile-loop.js';
+import { emitOpenAttention } from '../lib/worklist/gauge.js';
 
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
-  const { config, paymentDeps: deps } = appContext();
+  const { config, paymentDeps: deps, records } = appContext();
   const total = await reconcileWhileTimeLeft(deps, { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: config.RECONCILE_RESERVE_MS, limit: 50, concurrency: 8 });
   const oldest = await deps.ledger.oldestDue();
   metrics.addMetric('ReconcileBacklogAgeSeconds', MetricUnit.Seconds, oldest === undefined ? 0 : Math.max(0, Math.round((deps.now() - oldest) / 1000)));
   metrics.addMetric('ReconcileProcessed', MetricUnit.Count, total.processed);
   metrics.addMetric('ReconcileErrors', MetricUnit.Count, total.errors);
+  await emitOpenAttention(records, deps.telemetry);
   return total;
 }
 

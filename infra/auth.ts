@@ -20,6 +20,7 @@ export interface AuthProps {
 const ROLES: Record<Role, string> = {
   admin: 'Activates and checks in terminals, revokes and cancels payments; and all a cashier may do',
   cashier: 'Pays, precreates, queries and refunds within its store',
+  ops: 'Reads the worklist, records and terminals of every store and resolves cases; pays, refunds, revokes and activates nothing',
 };
 const STORE_ATTRIBUTE = STORE_CLAIM.replace(/^custom:/, '');
 

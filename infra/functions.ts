@@ -15,9 +15,12 @@ export type LedgerAccess = 'read' | 'write';
  * - `rotate`: `current` + `rotate` (PutSecretValue);
  * - `activate`: `create` (CreateSecret, GetSecretValue to recognise its own retry) and
  *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
- * - `age`: `currentSince` (ListSecretVersionIds), never the key itself.
+ * - `age`: `currentSince` (ListSecretVersionIds), never the key itself;
+ * - `retire`: schedules a retired terminal's secret for deletion (DeleteSecret, with a
+ *   recovery window; lib/keys/retirement.ts), never reads it;
+ * - `none`: no key at all.
  */
-export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age';
+export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'retire' | 'none';
 
 export interface FunctionSpec {
   description: string;
@@ -52,6 +55,13 @@ export const FUNCTIONS = {
   reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 90, ledger: 'write', keys: 'sign' },
   // Hands its cursor to a fresh invocation of itself when time runs short.
   'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'rotate' },
+  attention: { description: 'GET /v1/attention: the worklist of cases for a person', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
+  // Queries the provider before it books anything.
+  resolve: { description: 'POST /v1/orders/{order_id}/resolve: close a case', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
+  // Reads a whole store-day of orders.
+  report: { description: 'GET /v1/reports/daily: the day\'s totals or CSV', memoryMb: 1024, timeoutSeconds: 29, ledger: 'read', keys: 'none' },
+  terminals: { description: 'GET /v1/terminals: the fleet', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
+  retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'retire' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

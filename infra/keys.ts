@@ -18,6 +18,8 @@ export const TERMINAL_KEY_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   activate: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'],
   age: ['secretsmanager:ListSecretVersionIds'],
+  retire: ['secretsmanager:DeleteSecret'],
+  none: [],
 };
 
 export class Keys extends Construct {
@@ -57,6 +59,7 @@ export class Keys extends Construct {
 
   /** Grants on the role's own policy, and names the one wildcard cdk-nag reports for it. */
   grant(role: IRole, access: KeyAccess): void {
+    if (TERMINAL_KEY_ACTIONS[access].length === 0) return;
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TERMINAL_KEY_ACTIONS[access]], resources: [this.terminalSecretsArn] }));
     if (access === 'activate') {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.vendorSecretArn] }));

@@ -75,10 +75,12 @@ export class Monitoring extends Construct {
     // them is an outage at Upay or here.
     this.alarm('Api5xx', { metric: api5xx, threshold: 5, description: 'The API answered 5 or more 5xx in 5 minutes.' });
 
-    this.alarm('NeedsAttention', {
-      metric: app('NeedsAttention'),
+    // A gauge of the cases open now (reconcile, every minute): in ALARM while any is open,
+    // OK only once the worklist is empty (GET /v1/attention, POST …/resolve).
+    this.alarm('OpenAttention', {
+      metric: app('OpenAttention', 'Maximum'),
       threshold: 1,
-      description: 'An order or refund needs a person: the provider reported an error state, or a cancel failed.',
+      description: 'An order or refund needs a person (the provider reported an error state, or a cancel failed) and is not resolved yet: see GET /v1/attention.',
     });
     // Reconcile reports once a minute how overdue its oldest item is. Items are due within
     // seconds (pay deadline 45 s, precreate 130 s): ten minutes over five means it is stuck.
@@ -147,7 +149,7 @@ export class Monitoring extends Construct {
       graph('Function duration (p99)', perFunction((fn) => fn.metricDuration({ statistic: 'p99' }))),
     );
     dashboard.addWidgets(
-      graph('Orders needing a person', [app('NeedsAttention')]),
+      graph('Orders needing a person', [app('NeedsAttention'), app('OpenAttention', 'Maximum')]),
       graph('Reconcile', [app('ReconcileProcessed'), app('ReconcileErrors')]),
       graph('Reconcile backlog age (s)', [app('ReconcileBacklogAgeSeconds', 'Maximum')]),
     );

@@ -21,6 +21,8 @@ export interface Settings {
   /** An external identity provider instead of the Cognito user pool this stack creates. */
   jwt?: JwtIssuer;
   checkin: { hour: number; minute: number; timeZone: string };
+  /** The merchant's time zone: the calendar day of the records and the daily report. */
+  businessTimeZone: string;
   alarmEmail?: string;
   logRetention: RetentionDays;
   throttle: { rateLimit: number; burstLimit: number };
@@ -31,6 +33,7 @@ const DEFAULTS = {
   secretPrefix: 'upay',
   checkinTime: '03:00',
   checkinTimeZone: 'Asia/Shanghai',
+  businessTimeZone: 'Asia/Shanghai',
   logRetentionDays: RetentionDays.THREE_MONTHS,
   apiRateLimit: 50,
   apiBurstLimit: 100,
@@ -53,6 +56,7 @@ export function readSettings(node: Node): Settings {
     upayBaseUrl: httpsUrl('upayBaseUrl', text('upayBaseUrl') ?? DEFAULTS.upayBaseUrl).replace(/\/+$/, ''),
     secretPrefix: secretPrefix(text('secretPrefix') ?? DEFAULTS.secretPrefix),
     checkin: checkinTime(text('checkinTime') ?? DEFAULTS.checkinTime, text('checkinTimeZone') ?? DEFAULTS.checkinTimeZone),
+    businessTimeZone: timeZone('businessTimeZone', text('businessTimeZone') ?? DEFAULTS.businessTimeZone),
     logRetention: logRetention(text('logRetentionDays')),
     throttle: {
       rateLimit: positive('apiRateLimit', text('apiRateLimit'), DEFAULTS.apiRateLimit),
@@ -93,6 +97,15 @@ function checkinTime(time: string, timeZone: string): Settings['checkin'] {
     throw new SettingError('checkinTimeZone', 'must be an IANA time zone such as Asia/Shanghai');
   }
   return { hour: Number(match[1]), minute: Number(match[2]), timeZone };
+}
+
+function timeZone(key: string, value: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+  } catch {
+    throw new SettingError(key, 'must be an IANA time zone such as Asia/Shanghai');
+  }
+  return value;
 }
 
 function logRetention(value: string | undefined): RetentionDays {

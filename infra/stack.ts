@@ -37,6 +37,7 @@ export class UpayStack extends Stack {
       UPAY_BASE_URL: settings.upayBaseUrl,
       SECRET_PREFIX: settings.secretPrefix,
       VENDOR_SECRET_ID: keys.vendorSecretName,
+      BUSINESS_TIME_ZONE: settings.businessTimeZone,
       // Without the provider's key no callback could be verified, so none is asked for:
       // reconcile's polling finishes every order on its own (DEPLOY.md).
       ...(settings.upayPublicKeyPem ? { UPAY_PUBLIC_KEY_PEM: settings.upayPublicKeyPem, NOTIFY_URL: api.notifyUrl } : {}),

@@ -14,10 +14,15 @@ import { handler as cancel } from '../functions/cancel.js';
 import { handler as notify } from '../functions/notify.js';
 import { handler as reconcile } from '../functions/reconcile.js';
 import { handler as checkinFleet } from '../functions/checkin-fleet.js';
+import { handler as attention } from '../functions/attention.js';
+import { handler as resolve } from '../functions/resolve.js';
+import { handler as report } from '../functions/report.js';
+import { handler as terminals } from '../functions/terminals.js';
+import { handler as retire } from '../functions/retire.js';
 
 export type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export const HTTP_HANDLERS: Record<FunctionName, HttpHandler> = { activate, terminal, checkin, pay, precreate, query, refund, revoke, cancel, notify };
+export const HTTP_HANDLERS: Record<FunctionName, HttpHandler> = { activate, terminal, checkin, pay, precreate, query, refund, revoke, cancel, notify, attention, resolve, report, terminals, retire };
 
 export const SCHEDULED_HANDLERS: { reconcile: ScheduledHandler; 'checkin-fleet': ScheduledHandler } = {
   reconcile: reconcile as ScheduledHandler,

@@ -38,7 +38,7 @@ export interface LocalStack {
   /** The local key store's file (mode 0600). */
   keyFile: string;
   issuer: LocalIssuer;
-  tokens: { admin: string; cashier: string };
+  tokens: { admin: string; cashier: string; ops: string };
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
   reconcile(forMs?: number): Promise<void>;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
@@ -121,7 +121,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => server.close());
 
-    const tokens = { admin: await issuer.sign({ store_id: storeId, role: 'admin' }), cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }) };
+    const tokens = {
+      admin: await issuer.sign({ store_id: storeId, role: 'admin' }),
+      cashier: await issuer.sign({ store_id: storeId, role: 'cashier' }),
+      ops: await issuer.sign({ store_id: storeId, role: 'ops' }),
+    };
 
     let running: Promise<unknown> = Promise.resolve();
     // A run takes an item only while a whole step still fits: `forMs` is the time it looks for work.

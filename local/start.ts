@@ -92,7 +92,7 @@ console.log(
     storeId: stack.storeId,
     terminalSn,
     activationCode,
-    tokens: { CASHIER: stack.tokens.cashier, ADMIN: stack.tokens.admin },
+    tokens: { CASHIER: stack.tokens.cashier, ADMIN: stack.tokens.admin, OPS: stack.tokens.ops },
     orderNo,
     orderId: orderIdFor(orderNo),
   }),

@@ -3,7 +3,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { ApiError } from './errors.js';
 
-export type Role = 'admin' | 'cashier';
+export type Role = 'admin' | 'cashier' | 'ops';
 
 export interface Caller {
   store_id: string;
@@ -29,13 +29,25 @@ export function callerOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller
   const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
   const storeId = claims[STORE_CLAIM];
   const groups = groupsOf(claims[GROUPS_CLAIM]);
-  const role: Role | undefined = groups.includes('admin') ? 'admin' : groups.includes('cashier') ? 'cashier' : undefined;
+  const role: Role | undefined = groups.includes('admin') ? 'admin' : groups.includes('ops') ? 'ops' : groups.includes('cashier') ? 'cashier' : undefined;
   if (typeof storeId !== 'string' || !isStoreId(storeId) || role === undefined) {
     throw new ApiError('FORBIDDEN', 'the token carries no usable store or role');
   }
   return { store_id: storeId, role, subject: String(claims.sub ?? '') };
 }
 
-export function requireRole(caller: Caller, role: Role): void {
-  if (role === 'admin' && caller.role !== 'admin') throw new ApiError('FORBIDDEN', 'this operation needs the admin role');
+// A route names the roles it serves; an admin may do all a cashier may. Ops reads and
+// resolves across stores and does nothing else: it is never implied by another role.
+const SERVED_BY: Record<Role, readonly Role[]> = { cashier: ['cashier', 'admin'], admin: ['admin'], ops: ['ops'] };
+
+export function requireRole(caller: Caller, roles: Role | readonly Role[]): void {
+  const needed = typeof roles === 'string' ? [roles] : roles;
+  if (!needed.some((role) => SERVED_BY[role].includes(caller.role))) throw new ApiError('FORBIDDEN', `this operation needs the ${needed.join(' or ')} role`);
+}
+
+/** The store a caller's request is about: its own, or for ops any store it names. Another store's data does not exist for the rest. */
+export function storeInScope(caller: Caller, requested: string | undefined): string | undefined {
+  if (caller.role === 'ops') return requested;
+  if (requested !== undefined && requested !== caller.store_id) throw new ApiError('NOT_FOUND', 'no such store', 'store_id');
+  return caller.store_id;
 }

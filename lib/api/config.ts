@@ -41,6 +41,18 @@ const configSchema = z.object({
   REQUEST_LIFETIME_MS: positiveInt.default(35_000),
   /** Time the reconcile job keeps back at the end of its Lambda for its own bookkeeping; it takes a step only while the whole step fits. */
   RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(2_000),
+  /** The merchant's time zone: the calendar day of the records and the daily report. */
+  BUSINESS_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .default('Asia/Shanghai'),
 });
 
 export type Config = z.infer<typeof configSchema>;

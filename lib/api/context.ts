@@ -5,6 +5,10 @@ import { LocalFileKeyStore, SecretsManagerKeyStore, createSecretsManagerClient, 
 import { createDocumentClient } from '../store/client.js';
 import { TerminalRegistry } from '../store/terminal-registry.js';
 import { Ledger } from '../store/ledger.js';
+import { RecordsStore } from '../store/records.js';
+import { FleetStore } from '../store/fleet.js';
+import { WorklistStore } from '../store/worklist.js';
+import { localKeyRetirement, secretsManagerKeyRetirement, type KeyRetirement } from '../keys/retirement.js';
 import { terminalSigner } from '../terminals/signer.js';
 import { terminalDirectory, type TerminalDirectory } from '../terminals/directory.js';
 import type { TerminalDeps } from '../terminals/deps.js';
@@ -19,6 +23,10 @@ export interface AppContext {
   terminals: TerminalDirectory;
   terminalDeps: TerminalDeps;
   paymentDeps: PaymentDeps;
+  records: RecordsStore;
+  fleet: FleetStore;
+  worklist: WorklistStore;
+  keyRetirement: KeyRetirement;
 }
 
 let context: AppContext | undefined;
@@ -52,12 +60,16 @@ function build(config: Config): AppContext {
   });
   return {
     config,
+    records: new RecordsStore(db, config.TABLE_NAME),
+    fleet: new FleetStore(db, config.TABLE_NAME),
+    worklist: new WorklistStore(db, config.TABLE_NAME),
+    keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(createSecretsManagerClient, config.SECRET_PREFIX),
     keys,
     registry,
     terminals: terminalDirectory(registry, config.KEY_CACHE_TTL_MS),
     terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS },
     paymentDeps: {
-      ledger: new Ledger(db, config.TABLE_NAME),
+      ledger: new Ledger(db, config.TABLE_NAME, config.BUSINESS_TIME_ZONE),
       upay,
       signer,
       telemetry,

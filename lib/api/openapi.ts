@@ -6,6 +6,7 @@ import { ROUTES, routeKey } from './routes.js';
 import { ERROR_STATUS } from './errors.js';
 import { activationBody, terminalPath, terminalSchema } from './schemas/terminals.js';
 import { orderLookup, orderPath, orderQuery, orderView, payBody, precreateBody, refundBody, revokeBody } from './schemas/payments.js';
+import { attentionPageSchema, attentionQuery, dailyReportSchema, historyPageSchema, historyQuery, reportQuery, resolveBody, terminalsPageSchema, terminalsQuery } from './schemas/records.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +42,59 @@ const TERMINAL_EXAMPLE = {
   key_age_seconds: 3600,
 };
 
+const CURSOR_EXAMPLE = 'eyJxIjoiM3NUa1Z4T2dQYjBqS1pGRyIsInAiOiIxMDAwMDA3NDMxMzYxNTk1NTIifQ';
+
+const ATTENTION_ORDER_EXAMPLE = {
+  ...ORDER_EXAMPLE,
+  order_id: 'ord_7DFJQ9xYgqZ1f0kKqkKpXc0BzA',
+  client_sn: 'pos1-20261126-0042',
+  sn: '7882801677970950',
+  order_status: 'PAY_ERROR',
+  total_amount: 9500,
+  net_amount: 0,
+  refunded_amount: 0,
+  error_code: 'UNEXPECTED_PROVIDER_ERROR',
+  attention: 'provider order status PAY_ERROR',
+  refunds: [],
+};
+
+const RESOLVED_EXAMPLE = {
+  ...ATTENTION_ORDER_EXAMPLE,
+  order_status: 'PAY_CANCELED',
+  attention: null,
+  finished_at: '2026-11-26T05:02:10.000Z',
+  resolutions: [
+    {
+      at: '2026-11-26T05:02:10.000Z',
+      by: 'ops-li',
+      role: 'ops',
+      note: 'Upay support confirmed no money moved',
+      outcome: 'PAY_CANCELED',
+      source: 'manual',
+      reason: 'provider order status PAY_ERROR',
+      provider: { result_code: '200', biz_response_code: 'PAY_ERROR', status: 'FAIL_ERROR', order_status: 'PAY_ERROR' },
+    },
+  ],
+};
+
+const REPORT_EXAMPLE = {
+  date: '2026-11-26',
+  store_id: 'store-1',
+  time_zone: 'Asia/Shanghai',
+  orders: 4,
+  paid: { count: 2, amount: 3500 },
+  refunded: { count: 1, amount: 300 },
+  reversed: { count: 1, amount: 800 },
+  net_amount: 3200,
+  by_payway: [
+    { payway: '2', count: 1, amount: 1000, net_amount: 700 },
+    { payway: '3', count: 1, amount: 2500, net_amount: 2500 },
+  ],
+  by_terminal: [{ terminal_sn: '100000743136159552', count: 2, amount: 3500, net_amount: 3200 }],
+  open: 0,
+  attention: 1,
+};
+
 interface RouteDoc {
   summary: string;
   description?: string;
@@ -48,6 +102,8 @@ interface RouteDoc {
   path?: z.ZodObject;
   query?: z.ZodType;
   example?: unknown;
+  /** The answer's example, when it is not an order or a terminal. */
+  answerExample?: unknown;
   /** Success answers: status → schema (or a description for a non-JSON body). */
   answers: Record<number, z.ZodType | string>;
 }
@@ -95,7 +151,13 @@ const DOCS: Record<string, RouteDoc> = {
     query: orderQuery,
     answers: { 200: orderView },
   },
-  'GET /v1/orders': { summary: 'Find an order by client_sn or by the provider’s sn (cashier)', query: orderLookup, answers: { 200: orderView } },
+  'GET /v1/orders': {
+    summary: 'Find an order by client_sn or by the provider’s sn; or with date, the store’s orders of that day (cashier)',
+    description:
+      'With `client_sn` or `sn`: that order. With `date` (a day in the merchant’s time zone): `{orders, next_cursor}`, the store’s orders of the day newest first, optionally only one terminal’s or one status’s; pass `next_cursor` back as `cursor` for the next page (null at the end). Pages neither repeat nor skip an order while new ones arrive. A filtered page may hold fewer than `limit` orders and still have a next page.',
+    query: z.object({ ...orderLookup.shape, ...historyQuery.partial().shape }),
+    answers: { 200: z.union([orderView, historyPageSchema]) },
+  },
   'POST /v1/orders/{order_id}/refunds': {
     summary: 'Refund part or all of an order; refund_request_no makes a retry safe (cashier)',
     description: '200 when the refund is settled (see its status), 202 while the provider has not confirmed it.',
@@ -106,12 +168,57 @@ const DOCS: Record<string, RouteDoc> = {
   },
   'POST /v1/orders/{order_id}/revoke': reversalDoc('Revoke today’s unrefunded payment in full (admin)'),
   'POST /v1/orders/{order_id}/cancel': reversalDoc('Cancel an open payment, or reverse an unrefunded one (admin)'),
+  'GET /v1/attention': {
+    summary: 'The worklist: orders and refunds a person must look at, oldest first (admin: own store; ops: every store or store_id)',
+    query: attentionQuery,
+    answerExample: { items: [{ order_id: ATTENTION_ORDER_EXAMPLE.order_id, refund_request_no: null, reason: ATTENTION_ORDER_EXAMPLE.attention, since: '2026-11-26T03:11:14.000Z', order: ATTENTION_ORDER_EXAMPLE }], next_cursor: null },
+    answers: { 200: attentionPageSchema },
+  },
+  'POST /v1/orders/{order_id}/resolve': {
+    summary: 'Resolve a case: the provider’s final state if it now shows one, else the given outcome, marked manual (admin: own store; ops: any)',
+    description:
+      'The provider is queried first. Without a final state there and without `outcome`: 409 NOT_RESOLVED and nothing changes. An outcome that the amounts forbid (a reversal of an order with refunds, a refund beyond what was paid) is a 409 CONFLICT. Each resolution is kept in the order’s `resolutions`.',
+    path: orderPath,
+    body: resolveBody,
+    example: { note: 'Upay support confirmed no money moved', outcome: 'PAY_CANCELED' },
+    answerExample: RESOLVED_EXAMPLE,
+    answers: { 200: orderView },
+  },
+  'GET /v1/reports/daily': {
+    summary: 'A store’s totals of a day in integer cents; with `Accept: text/csv` one row per order (admin: own store; ops: store_id)',
+    description: 'CSV: a header row, then one row per order with the order view’s fields (amounts in cents), UTF-8.',
+    query: reportQuery,
+    answerExample: REPORT_EXAMPLE,
+    answers: { 200: dailyReportSchema },
+  },
+  'GET /v1/terminals': {
+    summary: 'The terminals, by terminal_sn (admin: own store; ops: every store or store_id)',
+    query: terminalsQuery,
+    answerExample: { terminals: [TERMINAL_EXAMPLE], next_cursor: CURSOR_EXAMPLE },
+    answers: { 200: terminalsPageSchema },
+  },
+  'POST /v1/terminals/{terminal_sn}/retire': {
+    summary: 'Retire a terminal (admin): no more check-ins or payments (409 TERMINAL_RETIRED); its orders stay readable and refundable; its key is scheduled for deletion',
+    path: terminalPath,
+    answerExample: { ...TERMINAL_EXAMPLE, status: 'retired', retired_at: '2026-11-27T02:00:00.000Z' },
+    answers: { 200: terminalSchema },
+  },
   'POST /v1/upay/notify': {
     summary: 'The provider’s callback (no JWT; SHA256withRSA signature in Authorization)',
     description: 'Only a hint: the order is re-queried from the provider. Answers the body `success`.',
     answers: { 200: 'success' },
   },
 };
+
+function answerExamples(doc: RouteDoc, answer: z.ZodType): Json {
+  if (doc.answerExample !== undefined) return { example: doc.answerExample };
+  if (answer === terminalSchema) return { example: TERMINAL_EXAMPLE };
+  // GET /v1/orders answers either an order or a day's page.
+  if (answer instanceof z.ZodUnion) {
+    return { examples: { order: { value: ORDER_EXAMPLE }, day: { value: { orders: [ORDER_EXAMPLE], next_cursor: CURSOR_EXAMPLE } } } };
+  }
+  return { example: ORDER_EXAMPLE };
+}
 
 const errorSchema = z
   .object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), field: z.string().optional() }) })
@@ -153,7 +260,7 @@ export function openApiDocument(): Json {
           ? { description: answer, content: { 'text/plain': { schema: { type: 'string', const: answer } } } }
           : {
               description: 'OK',
-              content: { 'application/json': { schema: jsonSchema(answer, components, 'output'), example: answer === terminalSchema ? TERMINAL_EXAMPLE : ORDER_EXAMPLE } },
+              content: { 'application/json': { schema: jsonSchema(answer, components, 'output'), ...answerExamples(doc, answer) } },
             };
     }
     const error = jsonSchema(errorSchema, components, 'output');
@@ -185,7 +292,7 @@ export function openApiDocument(): Json {
     paths,
     components: {
       schemas: components,
-      securitySchemes: { jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An ID token whose claims carry custom:store_id and cognito:groups (admin or cashier).' } },
+      securitySchemes: { jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An ID token whose claims carry custom:store_id and cognito:groups (admin, cashier or ops).' } },
     },
   };
 }

@@ -29,6 +29,7 @@ export function orderView({ order, refunds }: OrderWithRefunds): OrderView {
     attention: order.attention?.reason ?? null,
     ...(order.qr_code ? { qr_code: order.qr_code } : {}),
     ...(order.wap_pay_request ? { wap_pay_request: order.wap_pay_request } : {}),
+    ...(order.resolutions?.length ? { resolutions: order.resolutions.map(({ provider, ...entry }) => ({ ...entry, ...(provider ? { provider: { ...provider } as Record<string, string> } : {}) })) } : {}),
     refunds: refunds
       .map((refund) => {
         const refundCode = refund.status === 'REFUND_SUCCESS' ? undefined : errorCode(refund.provider);

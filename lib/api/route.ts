@@ -22,7 +22,7 @@ export { MAX_BODY_BYTES } from './body.js';
 
 export interface RouteSpec<B extends z.ZodType | undefined, P extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   operation: string;
-  role: Role;
+  role: Role | readonly Role[];
   body?: B;
   path?: P;
   query?: Q;

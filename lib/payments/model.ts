@@ -28,6 +28,24 @@ export interface ProviderState extends Partial<RawCodes> {
   order_status?: OrderStatus;
 }
 
+/** A person's decision on a case (an order's or one of its refunds'), kept on the order for good. */
+export interface Resolution {
+  at: string;
+  /** The token subject of the admin or ops user who resolved it, and their role. */
+  by: string;
+  role: string;
+  note: string;
+  /** What was booked: an order status, or REFUND_SUCCESS / REFUND_FAIL. */
+  outcome: string;
+  /** `provider`: the provider now showed a final state; `manual`: the person's word was booked. */
+  source: 'provider' | 'manual';
+  refund_request_no?: string;
+  /** Why the case was open. */
+  reason: string;
+  /** The provider's last reply when the case was resolved. */
+  provider?: ProviderState;
+}
+
 export interface Order {
   order_id: string;
   kind: OrderKind;
@@ -60,6 +78,7 @@ export interface Order {
   /** Who asked for the last revoke or cancel (the operator, or the admin's token subject). */
   reversal_requested_by?: string;
   provider?: ProviderState;
+  resolutions?: Resolution[];
   /** Fingerprint of the request that created the order: same client_sn + same body = same order. */
   request_hash: string;
   /** Unique per create attempt, so an SDK retry of our own committed write is not taken for a replay. */

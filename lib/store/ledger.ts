@@ -12,6 +12,7 @@ import {
 import type { Order, OrderWithRefunds, Refund, Work } from '../payments/model.js';
 import { INDEX } from './schema.js';
 import { isConditionFailure, isTransactionConditionFailure, isTransactionConflict } from './errors.js';
+import { attentionMirror, RECORD_ATTRIBUTES, storeDayOf, type CaseRef } from './records.js';
 
 export const DUE_SHARD = 'due';
 /** When the provider was last asked about an order on a reader's behalf (epoch ms); bookkeeping, not order state. */
@@ -19,8 +20,8 @@ const REFRESHED_AT = 'refreshed_at';
 const ORDER_SK = 'ORDER';
 const REFUND_PREFIX = 'REFUND#';
 const orderPk = (orderId: string) => `ORDER#${orderId}`;
-const orderKey = (orderId: string) => ({ pk: orderPk(orderId), sk: ORDER_SK });
-const refundKey = (orderId: string, refundNo: string) => ({ pk: orderPk(orderId), sk: `${REFUND_PREFIX}${refundNo}` });
+export const orderKey = (orderId: string) => ({ pk: orderPk(orderId), sk: ORDER_SK });
+export const refundKey = (orderId: string, refundNo: string) => ({ pk: orderPk(orderId), sk: `${REFUND_PREFIX}${refundNo}` });
 
 /** A change to an item: `null` removes an attribute. */
 export type Changes<T> = { [K in keyof T]?: T[K] | null };
@@ -39,19 +40,19 @@ function dueAttributes(work: Work | null | undefined): Record<string, unknown> {
   return work ? { due_shard: DUE_SHARD, due_at: work.due_at } : {};
 }
 
-const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index', REFRESHED_AT]);
+const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index', REFRESHED_AT, ...RECORD_ATTRIBUTES]);
 function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(item)) if (!INTERNAL.has(name)) out[name] = value;
   return out as T;
 }
 
-function orderItem(order: Order): Record<string, unknown> {
-  return { ...orderKey(order.order_id), ...order, ...dueAttributes(order.work) };
+function orderItem(order: Order, timeZone: string): Record<string, unknown> {
+  return { ...orderKey(order.order_id), ...order, ...dueAttributes(order.work), store_day: storeDayOf(order, timeZone) };
 }
 
 /** SET/REMOVE clauses for `changes`, keeping the due-index mirror of `work` in step. */
-function updateClauses(changes: Record<string, unknown>) {
+export function updateClauses(changes: Record<string, unknown>, item?: CaseRef) {
   const sets: string[] = [];
   const removes: string[] = [];
   const names: Record<string, string> = {};
@@ -71,6 +72,7 @@ function updateClauses(changes: Record<string, unknown>) {
     put('due_shard', work ? DUE_SHARD : null);
     put('due_at', work ? work.due_at : null);
   }
+  if (changes.attention !== undefined) for (const [name, value] of Object.entries(attentionMirror(changes.attention as NonNullable<Order['attention']> | null, item))) put(name, value);
   sets.push('#version = #version + :one');
   names['#version'] = 'version';
   values[':one'] = 1;
@@ -82,6 +84,8 @@ export class Ledger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The merchant's time zone: the store's business day an order is listed under. */
+    private readonly timeZone = 'Asia/Shanghai',
   ) {}
 
   /** Records a new order; if its client_sn is taken, returns the order that holds it. */
@@ -90,7 +94,7 @@ export class Ledger {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: orderItem(order),
+          Item: orderItem(order, this.timeZone),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -170,7 +174,7 @@ export class Ledger {
    * the updated order, or undefined when it lost that race (the caller re-reads and decides again).
    */
   async updateOrder(order: Order, changes: Changes<Order>): Promise<Order | undefined> {
-    const { expression, names, values } = updateClauses(changes);
+    const { expression, names, values } = updateClauses(changes, { order_id: order.order_id });
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -204,7 +208,7 @@ export class Ledger {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...refundKey(refund.order_id, refund.refund_request_no), ...refund, ...dueAttributes(refund.work) },
+                Item: { ...refundKey(refund.order_id, refund.refund_request_no), ...refund, ...dueAttributes(refund.work), store_id: order.store_id },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -298,7 +302,7 @@ export class Ledger {
 
   /** Updates an in-flight refund's bookkeeping (next step, attention) without settling it. */
   async updateRefund(refund: Refund, changes: Changes<Refund>): Promise<boolean> {
-    const { expression, names, values } = updateClauses(changes);
+    const { expression, names, values } = updateClauses(changes, { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
     try {
       await this.db.send(
         new UpdateCommand({

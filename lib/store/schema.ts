@@ -21,6 +21,10 @@ export const INDEX = {
   due: { name: 'due', partition: 'due_shard', sort: 'due_at', sortType: 'N', projection: 'ALL' },
   /** Every terminal, in terminal_sn order, for the fleet check-in. */
   fleet: { name: 'fleet', partition: 'fleet', sort: 'terminal_sn', sortType: 'S', projection: 'ALL' },
+  /** Orders by the store's business day, newest first: the history pages and the daily report. */
+  storeDay: { name: 'store-day', partition: 'store_day', sort: 'created_at', sortType: 'S', projection: 'ALL' },
+  /** Orders and refunds a person must look at (sparse), spread over a few shards, oldest first. */
+  attention: { name: 'attention', partition: 'attention_shard', sort: 'attention_since', sortType: 'S', projection: 'ALL' },
 } as const satisfies Record<string, IndexShape>;
 
 export const INDEXES: readonly IndexShape[] = Object.values(INDEX);

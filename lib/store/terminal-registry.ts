@@ -5,10 +5,10 @@ import { INDEX, TTL_ATTRIBUTE } from './schema.js';
 import { isConditionFailure } from './errors.js';
 
 /**
- * `activating`: the provider issued the terminal, its key is being stored (a trace left before
+ * `retired`: an admin retired it (no more check-ins or payments). `activating`: the provider issued the terminal, its key is being stored (a trace left before
  * the key write). `active`, `checkin_unconfirmed`, `parked`: see lib/terminals/key-risk.ts.
  */
-export type TerminalStatus = 'activating' | 'active' | 'checkin_unconfirmed' | 'parked';
+export type TerminalStatus = 'activating' | 'active' | 'checkin_unconfirmed' | 'parked' | 'retired';
 
 /** A check-in that has called (or is about to call) the provider and not yet recorded how it ended. */
 export interface CheckinInFlight {
@@ -35,6 +35,8 @@ export interface Terminal {
   key_stored_at: string;
   last_error?: TerminalError;
   checkin_in_flight?: CheckinInFlight;
+  /** When an admin retired it: no more check-ins or payments, its key scheduled for deletion. */
+  retired_at?: string;
 }
 
 export type ActivationClaim =
@@ -66,13 +68,13 @@ export interface FleetPage {
 }
 
 const FLEET = 'terminal';
-const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
+export const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
 // Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
 const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
-const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight'] as const;
+const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight', 'retired_at'] as const;
 
-function toTerminal(item: Record<string, unknown>): Terminal {
+export function toTerminal(item: Record<string, unknown>): Terminal {
   const terminal: Record<string, unknown> = {};
   for (const field of TERMINAL_FIELDS) if (item[field] !== undefined) terminal[field] = item[field];
   return terminal as unknown as Terminal;

@@ -65,7 +65,7 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
 export function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number): boolean {
   // A parked terminal is visited only to judge a check-in left in flight on it.
   if (terminal.status === 'parked') return terminal.checkin_in_flight !== undefined;
-  if (terminal.status === 'activating') return false;
+  if (terminal.status === 'activating' || terminal.status === 'retired') return false;
   const last = terminal.status === 'checkin_unconfirmed' ? terminal.last_error?.at : terminal.checked_in_at;
   return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }

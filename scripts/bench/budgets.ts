@@ -4,6 +4,7 @@ import type { ColdStartResult } from './cold-start.js';
 import type { OverheadResult } from './overhead.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FleetResult } from './fleet.js';
+import type { RecordsResult } from './records.js';
 
 export interface Budget {
   name: string;
@@ -18,6 +19,7 @@ export interface Measured {
   overhead?: OverheadResult;
   end_to_end?: EndToEndResult;
   fleet?: FleetResult;
+  records?: RecordsResult;
 }
 
 export const LIMITS = {
@@ -27,6 +29,8 @@ export const LIMITS = {
   endToEndAddedMs: 15,
   fleetPacedPerSecond: 36,
   fleetUnpacedPerSecond: 300,
+  reportReadUnits: 60,
+  reportMs: 1_000,
 } as const;
 
 const missing = (name: string, limit: string): Budget => ({ name, limit, measured: 'not measured (the measurement failed)', pass: false });
@@ -133,5 +137,24 @@ export function judge(measured: Measured): Budget[] {
       ? { name: `fleet check-in, unpaced (concurrency ${unpaced.concurrency})`, limit: unpacedLimit, measured: `${unpaced.terminals_per_second} terminals/s (${unpaced.terminals} in ${unpaced.seconds} s)`, pass: unpaced.terminals_per_second >= LIMITS.fleetUnpacedPerSecond && unpaced.report.checked_in === unpaced.terminals }
       : missing('fleet check-in, unpaced', unpacedLimit),
   );
+  const records = measured.records;
+  const historyLimit = '≤ 1 DynamoDB Query per page of 50, plus 1 per order on it with refunds';
+  const reportLimit = `≤ ${LIMITS.reportReadUnits} read units and ≤ ${LIMITS.reportMs} ms`;
+  if (records) {
+    const page = records.history_page;
+    budgets.push({
+      name: 'history page of 50 (GET /v1/orders?date=)',
+      limit: historyLimit,
+      measured: `${page.queries} queries (${page.with_refunds} orders with refunds), ${page.other_calls} other calls, ${page.read_units} read units, ${page.median_ms} ms`,
+      pass: page.queries <= 1 + page.with_refunds && page.other_calls === 0,
+    });
+    const report = records.daily_report;
+    budgets.push({
+      name: `daily report of a store-day with ${records.orders} orders`,
+      limit: reportLimit,
+      measured: `${report.read_units} read units in ${report.queries} queries, ${report.median_ms} ms`,
+      pass: report.read_units <= LIMITS.reportReadUnits && report.median_ms <= LIMITS.reportMs,
+    });
+  } else budgets.push(missing('history page of 50', historyLimit), missing('daily report', reportLimit));
   return budgets;
 }

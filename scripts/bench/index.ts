@@ -18,6 +18,7 @@ import type { RemoteCallsInput, RemoteCallsResult } from './remote-calls.js';
 import type { OverheadInput, OverheadResult } from './overhead.js';
 import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
 import type { FleetInput, FleetResult } from './fleet.js';
+import type { RecordsInput, RecordsResult } from './records.js';
 
 const FULL = {
   remote_call_samples: 5,
@@ -36,11 +37,16 @@ const FULL = {
   fleet_secrets_latency_ms: 20,
   fleet_activation_concurrency: 32,
   fleet_proposed_concurrency: 32,
+  records_orders: 5_000,
+  records_samples: 5,
 };
 
 // `--quick`: the same measurements, small, to try the bench out; the report goes to a
-// temporary directory, not to docs/.
+// temporary directory, not to docs/. `--only=<phase>` (e.g. records) runs one phase, also
+// reported to a temporary directory.
 const QUICK = process.argv.includes('--quick');
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const runs = (name: string) => ONLY === undefined || ONLY === name;
 const SETTINGS: typeof FULL = QUICK
   ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500 }
   : FULL;
@@ -87,30 +93,35 @@ try {
   await warmUp(dynamoEndpoint);
   log(`DynamoDB Local at ${dynamoEndpoint}`);
 
-  measured.remote_calls = await phase('remote calls per operation', () =>
+  if (runs('records')) {
+    measured.records = await phase('records: history page and daily report', () =>
+      runWorker<RecordsResult>('records', { dynamoEndpoint, orders: SETTINGS.records_orders, samples: SETTINGS.records_samples } satisfies RecordsInput, { timeoutMs: 300_000 }),
+    );
+  }
+  if (runs('remote-calls')) measured.remote_calls = await phase('remote calls per operation', () =>
     runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples, reconcileItems: SETTINGS.reconcile_items_per_sample } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
   );
-  measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
+  if (runs('overhead')) measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
     runWorker<OverheadResult>(
       'overhead',
       { warmup: SETTINGS.overhead_warmup, settle: SETTINGS.overhead_settle, iterations: SETTINGS.overhead_iterations, profileRequests: SETTINGS.overhead_profile_requests } satisfies OverheadInput,
       { timeoutMs: 240_000, env: AS_DEPLOYED },
     ),
   );
-  measured.overhead_quiet = await phase('handler overhead (quiet Powertools)', () =>
+  if (runs('overhead')) measured.overhead_quiet = await phase('handler overhead (quiet Powertools)', () =>
     runWorker<OverheadResult>(
       'overhead',
       { warmup: Math.round(SETTINGS.overhead_warmup / 2), settle: SETTINGS.overhead_settle, iterations: Math.round(SETTINGS.overhead_iterations / 2), profileRequests: 0 } satisfies OverheadInput,
       { timeoutMs: 180_000 },
     ),
   );
-  measured.end_to_end = await phase('end to end vs direct', () =>
+  if (runs('end-to-end')) measured.end_to_end = await phase('end to end vs direct', () =>
     runWorker<EndToEndResult>('end-to-end', { dynamoEndpoint, requests: SETTINGS.e2e_requests, warmup: SETTINGS.e2e_warmup } satisfies EndToEndInput, { timeoutMs: 180_000, env: AS_DEPLOYED }),
   );
-  measured.cold_start = await phase('cold start', () =>
+  if (runs('cold-start')) measured.cold_start = await phase('cold start', () =>
     measureColdStart({ runs: SETTINGS.cold_start_runs, whatIfRuns: SETTINGS.cold_start_what_if_runs, profileRuns: SETTINGS.cold_start_profile_runs, initBudgetFactor: LIMITS.initFactor }, log),
   );
-  measured.fleet = await phase('fleet check-in', () =>
+  if (runs('fleet')) measured.fleet = await phase('fleet check-in', () =>
     runWorker<FleetResult>(
       'fleet',
       {
@@ -134,7 +145,7 @@ try {
 const budgets = judge(measured);
 const report: BenchReport = {
   generated_at: new Date().toISOString(),
-  command: `npm run bench (tsx scripts/bench/index.ts${QUICK ? ' --quick' : ''})`,
+  command: `npm run bench (tsx scripts/bench/index.ts${QUICK ? ' --quick' : ''}${ONLY !== undefined ? ` --only=${ONLY}` : ''})`,
   machine: { ...machine, load_average_at_end: loadavg().map((value) => Math.round(value * 100) / 100) },
   total_seconds: Math.round((performance.now() - started) / 100) / 10,
   settings: SETTINGS,
@@ -144,7 +155,7 @@ const report: BenchReport = {
   findings: findings(measured, budgets),
   errors,
 };
-const written = writeReport(report, QUICK ? mkdtempSync(join(tmpdir(), 'upay-bench-report-')) : undefined);
+const written = writeReport(report, QUICK || ONLY !== undefined ? mkdtempSync(join(tmpdir(), 'upay-bench-report-')) : undefined);
 
 console.log(`\nMachine: ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}; total ${report.total_seconds} s`);
 for (const budget of budgets) console.log(`${budget.pass ? 'PASS' : 'FAIL'}  ${budget.name}: ${budget.measured}  (budget: ${budget.limit})`);

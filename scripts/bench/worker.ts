@@ -4,12 +4,14 @@ import type { RemoteCallsInput } from './remote-calls.js';
 import type { OverheadInput } from './overhead.js';
 import type { EndToEndInput } from './end-to-end.js';
 import type { FleetInput } from './fleet.js';
+import type { RecordsInput } from './records.js';
 
 const JOBS: Record<string, (input: never) => Promise<unknown>> = {
   'remote-calls': async (input: RemoteCallsInput) => (await import('./remote-calls.js')).measureRemoteCalls(input),
   overhead: async (input: OverheadInput) => (await import('./overhead.js')).measureOverhead(input),
   'end-to-end': async (input: EndToEndInput) => (await import('./end-to-end.js')).measureEndToEnd(input),
   fleet: async (input: FleetInput) => (await import('./fleet.js')).measureFleet(input),
+  records: async (input: RecordsInput) => (await import('./records.js')).measureRecords(input),
 };
 
 const job = JOBS[process.argv[2] ?? ''];

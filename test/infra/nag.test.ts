@@ -5,6 +5,7 @@ import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { UpayStack } from '../../infra/stack.js';
+import { FUNCTIONS, FUNCTION_IDS } from '../../infra/functions.js';
 import { synthStack } from './stack-fixture.js';
 
 const CUSTOMISED = {
@@ -73,9 +74,9 @@ describe('cdk-nag AwsSolutions', () => {
       counts[kind] = (counts[kind] ?? 0) + 1;
     }
     expect(counts).toEqual({
-      // Per function role: X-Ray, and the terminal-secret prefix.
-      'AwsSolutions-IAM5[Resource::*]': 12,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upay/terminals/*]': 12,
+      // Per function role: X-Ray; and the terminal-secret prefix, per function that touches a key.
+      'AwsSolutions-IAM5[Resource::*]': FUNCTION_IDS.length,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upay/terminals/*]': FUNCTION_IDS.filter((id) => FUNCTIONS[id].keys !== 'none').length,
       // Per schedule role: CDK's grantInvoke adds the version qualifier wildcard.
       'AwsSolutions-IAM5[Resource::<function.Arn>:*]': 2,
       'AwsSolutions-APIG4': 1,

@@ -90,12 +90,12 @@ describe('terminal keys (invariant 5)', () => {
 });
 
 describe('the ledger table', () => {
-  it('lets the terminal function only read', () => {
-    expect(actionsOn('terminal', 'dynamodb', () => true)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  it('lets the terminal, records and worklist-reading functions only read', () => {
+    for (const name of ['terminal', 'attention', 'report', 'terminals'] as const) expect(actionsOn(name, 'dynamodb', () => true), name).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   it('lets every other function read and write items, but never delete, scan or batch', () => {
-    for (const name of FUNCTION_IDS.filter((id) => id !== 'terminal')) {
+    for (const name of FUNCTION_IDS.filter((id) => FUNCTIONS[id].ledger === 'write')) {
       expect(actionsOn(name, 'dynamodb', onTable), name).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     }
   });
@@ -159,7 +159,7 @@ describe('policies as a whole', () => {
   });
 
   it('grants exactly the Secrets Manager calls the key store makes, each to some function', () => {
-    const adapter = readFileSync(join(PROJECT_ROOT, 'lib/keys/secrets-manager.ts'), 'utf8');
+    const adapter = ['lib/keys/secrets-manager.ts', 'lib/keys/retirement.ts'].map((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8')).join('\n');
     const used = new Set([...adapter.matchAll(/new (\w+)Command\(/g)].map((match) => `secretsmanager:${match[1] ?? ''}`));
     const granted = new Set(allGrants.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.action));
     expect([...granted].sort()).toEqual([...used].sort());

@@ -194,9 +194,9 @@ describe('the user pool', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
   });
 
-  it('has the admin and cashier groups the handlers check', () => {
+  it('has the admin, cashier and ops groups the handlers check', () => {
     const groups = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolGroup')).map((group) => group.Properties.GroupName);
-    expect(groups.sort()).toEqual(['admin', 'cashier']);
+    expect(groups.sort()).toEqual(['admin', 'cashier', 'ops']);
   });
 
   it('has a public app client that signs in with SRP or a password, and no OAuth grant', () => {
@@ -320,12 +320,14 @@ describe('alarms and dashboard', () => {
   });
 
   it('alarms on orders needing a person, reconcile backlog age, check-in failures, parked terminals and key trouble', () => {
-    expect(appMetricsOf(alarmNamed('NeedsAttention'))).toEqual(['NeedsAttention']);
+    // A gauge of the cases open now: the alarm holds while any case is open, not only when one is new.
+    expect(appMetricsOf(alarmNamed('OpenAttention'))).toEqual(['OpenAttention']);
+    expect(alarmNamed('OpenAttention')).toMatchObject({ Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(alarmNamed('ReconcileBacklog')).toMatchObject({ MetricName: 'ReconcileBacklogAgeSeconds', Statistic: 'Minimum', Threshold: 300, EvaluationPeriods: 2 });
     expect(appMetricsOf(alarmNamed('CheckinFailures')).sort()).toEqual(['CheckinFailed', 'CheckinUnconfirmed']);
     expect(appMetricsOf(alarmNamed('TerminalParked'))).toEqual(['TerminalParked']);
     expect(appMetricsOf(alarmNamed('TerminalKeyTrouble')).sort()).toEqual(['ActivationInterrupted', 'TerminalKeyLost', 'TerminalKeyRefused', 'TerminalNotRegistered']);
-    expect(alarmNamed('NeedsAttention')).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'upay-backend' }] });
+    expect(alarmNamed('OpenAttention')).toMatchObject({ Dimensions: [{ Name: 'service', Value: 'upay-backend' }] });
   });
 
   it('watches only figures that lib/ or functions/ actually emit', () => {
@@ -359,7 +361,7 @@ describe('alarms and dashboard', () => {
   it('shows the same figures on one dashboard', () => {
     const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['NeedsAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
+    for (const metric of ['NeedsAttention', 'OpenAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
       expect(body, metric).toContain(metric);
     }
   });

@@ -13,11 +13,12 @@ const directory = mkdtempSync(join(tmpdir(), 'upay-settings-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('deploy-time settings', () => {
-  it('defaults to the production provider, the upay/ prefix, a 03:00 Shanghai check-in and 90-day logs', () => {
+  it('defaults to the production provider, the upay/ prefix, a 03:00 Shanghai check-in, Shanghai business days and 90-day logs', () => {
     expect(settings()).toEqual({
       upayBaseUrl: 'https://vsi-api.shouqianba.com',
       secretPrefix: 'upay',
       checkin: { hour: 3, minute: 0, timeZone: 'Asia/Shanghai' },
+      businessTimeZone: 'Asia/Shanghai',
       logRetention: RetentionDays.THREE_MONTHS,
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
@@ -35,6 +36,8 @@ describe('deploy-time settings', () => {
     expect(() => settings({ checkinTime: '3am' })).toThrow(/checkinTime/);
     expect(() => settings({ checkinTime: '24:00' })).toThrow(/checkinTime/);
     expect(() => settings({ checkinTimeZone: 'Mars/Olympus' })).toThrow(/checkinTimeZone/);
+    expect(() => settings({ businessTimeZone: 'Mars/Olympus' })).toThrow(/businessTimeZone/);
+    expect(settings({ businessTimeZone: 'Europe/Berlin' }).businessTimeZone).toBe('Europe/Berlin');
   });
 
   it('refuses a log retention CloudWatch does not offer', () => {

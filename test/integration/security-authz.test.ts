@@ -155,7 +155,60 @@ const CASES: Record<string, RouteCase> = {
     build: async (owner) => ({ method: 'POST', path: `/v1/orders/${(await payOn(owner)).order_id}/cancel` }),
     missing: async () => ({ method: 'POST', path: `/v1/orders/${GHOST_ORDER}/cancel` }),
   },
+  // The records and worklist routes (issue 12): an admin names only its own store.
+  'GET /v1/attention': {
+    adminOnly: true,
+    owned: true,
+    ok: 200,
+    build: async (owner) => ({ method: 'GET', path: `/v1/attention?store_id=${storeOf(owner)}` }),
+    missing: async () => ({ method: 'GET', path: `/v1/attention?store_id=${unique('nostore')}` }),
+  },
+  'POST /v1/orders/{order_id}/resolve': {
+    adminOnly: true,
+    owned: true,
+    ok: 200,
+    build: async (owner) => ({ method: 'POST', path: `/v1/orders/${(await caseOn(owner)).order_id}/resolve`, body: { note: 'checked', outcome: 'PAY_CANCELED' } }),
+    missing: async () => ({ method: 'POST', path: `/v1/orders/${GHOST_ORDER}/resolve`, body: { note: 'checked', outcome: 'PAY_CANCELED' } }),
+  },
+  'GET /v1/reports/daily': {
+    adminOnly: true,
+    owned: true,
+    ok: 200,
+    build: async (owner) => ({ method: 'GET', path: `/v1/reports/daily?date=${today()}&store_id=${storeOf(owner)}` }),
+    missing: async () => ({ method: 'GET', path: `/v1/reports/daily?date=${today()}&store_id=${unique('nostore')}` }),
+  },
+  'GET /v1/terminals': {
+    adminOnly: true,
+    owned: true,
+    ok: 200,
+    build: async (owner) => ({ method: 'GET', path: `/v1/terminals?store_id=${storeOf(owner)}` }),
+    missing: async () => ({ method: 'GET', path: `/v1/terminals?store_id=${unique('nostore')}` }),
+  },
+  'POST /v1/terminals/{terminal_sn}/retire': {
+    adminOnly: true,
+    owned: true,
+    ok: 200,
+    // A terminal of its own, so retiring it takes none from the other cases.
+    build: async (owner) => {
+      const activated = await call<{ terminal_sn: string }>(stack, 'POST', '/v1/terminals', { token: tokens[owner].admin, body: { activation_code: activationCode, device_id: unique('spare') } });
+      return { method: 'POST', path: `/v1/terminals/${activated.body.terminal_sn}/retire` };
+    },
+    missing: async () => ({ method: 'POST', path: `/v1/terminals/${GHOST_TERMINAL}/retire` }),
+  },
 };
+
+const storeOf = (owner: Owner) => (owner === 'own' ? OWN_STORE : OTHER_STORE);
+const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(Date.now());
+
+/** An order that needs a person (the sandbox's 9500 scenario: PAY_ERROR). */
+async function caseOn(owner: Owner): Promise<Order> {
+  const answer = await call<Order>(stack, 'POST', '/v1/payments', {
+    token: tokens[owner].cashier,
+    body: { terminal_sn: terminals[owner], client_sn: unique('case'), total_amount: 9500, dynamic_id: barcode('9500'), subject: 'tea', operator: 'ann' },
+  });
+  if (answer.body.order_status !== 'PAY_ERROR') throw new Error(`setup case failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
 
 const JWT_ROUTES = ROUTES.filter((route) => route.jwt);
 
@@ -227,7 +280,7 @@ describe('the authorization matrix', () => {
         expect(answer.status, JSON.stringify(answer.body)).toBe(status);
         const view = answer.body as { store_id?: string; terminal_sn?: string };
         if (view.store_id !== undefined) expect(view.store_id).toBe(OWN_STORE);
-        if (view.terminal_sn !== undefined && route.function !== 'activate') expect(view.terminal_sn).toBe(terminals.own);
+        if (view.terminal_sn !== undefined && route.function !== 'activate' && route.function !== 'retire') expect(view.terminal_sn).toBe(terminals.own);
         return;
       }
       const answer = await withoutEffects(() => send(request, token));

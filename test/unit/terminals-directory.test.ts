@@ -56,4 +56,17 @@ describe('the terminal directory', () => {
     registry.seed(terminal({ terminal_sn: '100000000000000003', store_id: 'store-3' }));
     expect(await directory.storeOf('100000000000000003')).toBe('store-3');
   });
+
+  it('knows a retired terminal from the same cached read, and learns a retirement here at once after forget', async () => {
+    const { registry, directory } = setup();
+    expect(await directory.storeOf(SN)).toBe('store-1');
+    expect(await directory.isRetired(SN)).toBe(false);
+    expect(registry.countOf('get')).toBe(1);
+    registry.seed(terminal({ terminal_sn: SN, store_id: 'store-1', status: 'retired' }));
+    expect(await directory.isRetired(SN)).toBe(false); // another instance learns it within the TTL
+    directory.forget(SN);
+    expect(await directory.isRetired(SN)).toBe(true);
+    expect(await directory.storeOf(SN)).toBe('store-1');
+    expect(registry.countOf('get')).toBe(2);
+  });
 });

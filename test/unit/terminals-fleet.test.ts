@@ -95,6 +95,12 @@ describe('a fleet run', () => {
     expect(checkedInSns()).toEqual([sn(2), sn(3)]);
   });
 
+  it('never checks in a retired terminal, however long ago its last check-in', async () => {
+    w = fleet([terminal({ terminal_sn: sn(1), status: 'retired', checked_in_at: iso(START - 30 * DAY) }), terminal({ terminal_sn: sn(2), checked_in_at: iso(START - 3 * DAY) })]);
+    expect(await checkInFleet(w.deps, options())).toMatchObject({ checked_in: 1, skipped: 1 });
+    expect(checkedInSns()).toEqual([sn(2)]);
+  });
+
   it('does not retry, in a resumed run, a terminal whose check-in was lost earlier in the same run', async () => {
     w = fleet([terminal({ terminal_sn: sn(1) }), terminal({ terminal_sn: sn(2) })], (s) => (s === sn(1) ? transport('timeout') : checkedIn(s, `${s}-new`)));
     let budget = 1;

@@ -119,6 +119,22 @@ export const orderView = z
     reversal_requested_by: z.string().optional().meta({ description: 'Who asked for the last revoke or cancel' }),
     attention: z.string().nullable().meta({ description: 'Why a person must look at this order, or null' }),
     refunds: z.array(refundView),
+    resolutions: z
+      .array(
+        z.object({
+          at: z.iso.datetime(),
+          by: z.string(),
+          role: z.string(),
+          note: z.string(),
+          outcome: z.string(),
+          source: z.enum(['provider', 'manual']),
+          refund_request_no: z.string().optional(),
+          reason: z.string(),
+          provider: z.record(z.string(), z.string()).optional().meta({ description: "The provider's last reply (its codes) when the case was resolved" }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Every case a person resolved on this order, oldest first' }),
     qr_code: z.string().optional(),
     wap_pay_request: z.string().optional().meta({ description: 'For WAP and mini-program precreates: what the app opens instead of a QR code' }),
     qr_svg: z.string().optional(),

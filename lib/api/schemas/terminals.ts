@@ -11,6 +11,8 @@ export const activationBody = z.strictObject({
   name: text(128).optional().meta({ example: 'Front counter' }),
 });
 
+export const TERMINAL_STATUSES = ['activating', 'active', 'checkin_unconfirmed', 'parked', 'retired'] as const;
+
 export const terminalPath = z.strictObject({ terminal_sn: terminalSnSchema });
 
 export const terminalSchema = z
@@ -19,9 +21,9 @@ export const terminalSchema = z
     store_id: z.string(),
     device_id: z.string(),
     name: z.string().optional(),
-    status: z.enum(['activating', 'active', 'checkin_unconfirmed', 'parked']).meta({
+    status: z.enum(TERMINAL_STATUSES).meta({
       description:
-        'activating: issued by the provider, key being stored (stuck here = key lost, see DEPLOY.md); active: key confirmed; checkin_unconfirmed: one check-in may have rotated the key without us (it still signs); parked: the stored key may be dead, an admin must act',
+        'activating: issued by the provider, key being stored (stuck here = key lost, see DEPLOY.md); active: key confirmed; checkin_unconfirmed: one check-in may have rotated the key without us (it still signs); parked: the stored key may be dead, an admin must act; retired: no longer checked in nor used for new payments (its orders stay queryable and refundable)',
     }),
     activated_at: z.iso.datetime(),
     checked_in_at: z.iso.datetime().optional(),
@@ -32,6 +34,7 @@ export const terminalSchema = z
       .object({ started_at: z.iso.datetime(), signed_with_key_stored_at: z.iso.datetime() })
       .optional()
       .meta({ description: 'A check-in that called the provider and has not recorded its end (a run that died leaves it; the next check-in judges it)' }),
+    retired_at: z.iso.datetime().optional(),
   })
   .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
 

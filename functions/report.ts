@@ -1,0 +1,23 @@
+// GET /v1/reports/daily?date=… (admin: own store; ops: any store): the day's totals in
+// integer cents, or with `Accept: text/csv` one row per order.
+import { route, json } from '../lib/api/route.js';
+import { ApiError } from '../lib/api/errors.js';
+import { appContext } from '../lib/api/context.js';
+import { storeInScope } from '../lib/api/auth.js';
+import { orderView } from '../lib/api/order-view.js';
+import { ordersCsv } from '../lib/api/orders-csv.js';
+import { reportQuery } from '../lib/api/schemas/records.js';
+import { dailyReport } from '../lib/records/report.js';
+
+export const handler = route({ operation: 'report', role: ['admin', 'ops'], query: reportQuery }, async ({ query, caller, event }) => {
+  const { records, config } = appContext();
+  const storeId = storeInScope(caller, query.store_id);
+  if (storeId === undefined) throw new ApiError('VALIDATION_FAILED', 'store_id: ops names the store of the report', 'store_id');
+  const accept = event.headers?.accept ?? event.headers?.Accept ?? '';
+  if (/\btext\/csv\b/i.test(accept)) {
+    const orders = await records.dayOrders(storeId, query.date);
+    const body = ordersCsv(orders.map((order) => orderView({ order, refunds: [] })));
+    return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="orders-${storeId}-${query.date}.csv"` }, body };
+  }
+  return json(200, await dailyReport(records, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE }));
+});
