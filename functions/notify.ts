@@ -1,15 +1,11 @@
 // POST /v1/upay/notify (the provider; no JWT): verified by its RSA signature, then only a
 // reason to re-query the order. Answers the body `success` so the provider stops retrying.
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { KeyObject } from 'node:crypto';
 import { appContext } from '../lib/api/context.js';
 import { ApiError } from '../lib/api/errors.js';
 import { errorResult, json, MAX_BODY_BYTES, type HttpEvent, type HttpResult } from '../lib/api/route.js';
-import { logger, metrics } from '../lib/api/observability.js';
+import { countOutcome, logger, observed } from '../lib/api/observability.js';
 import { handleNotify, providerKey } from '../lib/payments/notify.js';
 
 let key: KeyObject | undefined;
@@ -25,7 +21,7 @@ async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
     const result = await handleNotify(paymentDeps, raw, event.headers?.authorization, key);
     if (result.kind !== 'accepted') {
       logger.warn('callback rejected', { reason: result.reason });
-      metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
+      countOutcome('CallbacksRejected', result.kind);
       return result.kind === 'forged'
         ? json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody())
         : json(400, new ApiError('VALIDATION_FAILED', result.reason).toBody());
@@ -36,4 +32,4 @@ async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
   }
 }
 
-export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observed(run);

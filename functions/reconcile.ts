@@ -1,13 +1,10 @@
 // The reconcile job (every minute in AWS): works through due orders and refunds, and keeps
 // going within its minute while items fall due, so the provider's second-scale polling
 // intervals hold although the schedule ticks once a minute.
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { appContext } from '../lib/api/context.js';
-import { logger, metrics } from '../lib/api/observability.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { countOutcome, metrics, observed } from '../lib/api/observability.js';
 import { reconcileDue, type ReconcileReport } from '../lib/payments/reconcile.js';
 
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
@@ -26,9 +23,9 @@ async function run(_event: unknown, context: Context): Promise<ReconcileReport> 
   }
   const oldest = await deps.ledger.oldestDue();
   metrics.addMetric('ReconcileBacklogAgeSeconds', MetricUnit.Seconds, oldest === undefined ? 0 : Math.max(0, Math.round((deps.now() - oldest) / 1000)));
-  metrics.addMetric('ReconcileProcessed', MetricUnit.Count, total.processed);
-  metrics.addMetric('ReconcileErrors', MetricUnit.Count, total.errors);
+  countOutcome('ReconcileItems', 'processed', total.processed);
+  countOutcome('ReconcileItems', 'error', total.errors);
   return total;
 }
 
-export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observed(run);

@@ -3,7 +3,7 @@
 // HTTP_FUNCTIONS without an entry here fails the type check.
 import type { FunctionName } from '../lib/api/routes.js';
 
-export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet';
+export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events';
 
 /** What a function does with the ledger table. */
 export type LedgerAccess = 'read' | 'write';
@@ -15,9 +15,10 @@ export type LedgerAccess = 'read' | 'write';
  * - `rotate`: `current` + `rotate` (PutSecretValue);
  * - `activate`: `create` (CreateSecret, GetSecretValue to recognise its own retry) and
  *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
- * - `age`: `currentSince` (ListSecretVersionIds), never the key itself.
+ * - `age`: `currentSince` (ListSecretVersionIds), never the key itself;
+ * - `none`: no key store call at all.
  */
-export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age';
+export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'none';
 
 export interface FunctionSpec {
   description: string;
@@ -49,6 +50,8 @@ export const FUNCTIONS = {
   reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 60, ledger: 'write', keys: 'sign' },
   // Hands its cursor to a fresh invocation of itself when time runs short.
   'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'rotate' },
+  // The order-events pipe's enrichment: reads the changed order, holds no key.
+  'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

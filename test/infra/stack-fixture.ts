@@ -1,10 +1,12 @@
 // Builds the stack as `cdk deploy` would, minus bundling (the assets are placeholders) and
 // minus the built-in CloudFormation schema check (seconds per synth; `cdk synth` runs it).
+import { generateKeyPairSync } from 'node:crypto';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { UpayStack } from '../../infra/stack.js';
 import type { FunctionId } from '../../infra/functions.js';
+import type { PaymentFunction } from '../../infra/payment-function.js';
 
 export interface Fixture {
   app: App;
@@ -13,6 +15,8 @@ export interface Fixture {
   /** The logical id CloudFormation knows a construct's resource by. */
   logicalId(construct: IConstruct): string;
   functionLogicalId(name: FunctionId): string;
+  /** The function, which the test expects to exist in this stack. */
+  fn(name: FunctionId): PaymentFunction;
 }
 
 export function synthStack(context: Record<string, unknown> = {}): Fixture {
@@ -23,10 +27,20 @@ export function synthStack(context: Record<string, unknown> = {}): Fixture {
     const element = (construct.node.defaultChild ?? construct) as CfnElement;
     return Stack.of(construct).resolve(element.logicalId) as string;
   };
-  return { app, stack, template, logicalId, functionLogicalId: (name) => logicalId(stack.functions[name].function) };
+  const fn = (name: FunctionId) => {
+    const found = stack.functions[name];
+    if (!found) throw new Error(`the stack has no ${name} function`);
+    return found;
+  };
+  return { app, stack, template, logicalId, fn, functionLogicalId: (name) => logicalId(fn(name).function) };
 }
 
 export type Json = Record<string, unknown>;
+
+/** A provider public key, as a merchant who takes callbacks configures it. */
+export const PROVIDER_PUBLIC_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+/** The context under which every function exists (notify needs the provider's key). */
+export const CALLBACK_CONTEXT = { upayPublicKey: PROVIDER_PUBLIC_KEY };
 
 /** Every resource of a type, by logical id. */
 export function resourcesOf(template: Template, type: string): Record<string, { Properties: Json } & Json> {
