@@ -33,10 +33,12 @@ export class OrderEvents extends Construct {
     const stack = Stack.of(this);
     this.bus = new EventBus(this, 'Bus', { eventBusName: `${stack.stackName}-orders`, description: 'Upay order events: order.paid, order.refunded, order.canceled, order.attention, …' });
     this.deadLetterQueue = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the order-events pipe: it holds the stream positions of batches that could not be delivered, for a person to look at.',
-    });
+    for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(this.deadLetterQueue).acknowledge({
+        id: rule,
+        reason: 'This queue is itself the dead-letter queue of the order-events pipe: it holds the stream positions of batches that could not be delivered, for a person to look at.',
+      });
+    }
 
     const role = new Role(this, 'PipeRole', {
       assumedBy: new ServicePrincipal('pipes.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),

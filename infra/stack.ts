@@ -1,6 +1,6 @@
 // The whole backend in one stack, environment-agnostic: synth needs no account, and the
 // merchant's `cdk deploy` picks the account and region from its credentials.
-import { Annotations, ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -85,6 +85,7 @@ export class UpayStack extends Stack {
       });
       ledger.grant(fn.role, FUNCTIONS[name].ledger);
       keys.grant(fn.role, FUNCTIONS[name].keys);
+      Validations.of(fn.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: whyNoDeadLetterQueue(name) });
       functions[name] = fn;
     }
     this.functions = functions;
@@ -130,6 +131,20 @@ export class UpayStack extends Stack {
       new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: auth.client.userPoolClientId });
     }
+  }
+}
+
+// A Lambda DLQ only ever receives failed asynchronous invocations.
+function whyNoDeadLetterQueue(name: FunctionId): string {
+  switch (name) {
+    case 'reconcile':
+      return 'Invoked asynchronously by its schedule, with no retry: the next run, a minute later, is the retry. A schedule delivery that fails lands in the reconcile schedule\'s own dead-letter queue.';
+    case 'checkin-fleet':
+      return 'A failed asynchronous run goes to its on-failure destination, the check-in dead-letter queue, which records the request (with its cursor) and the error; a Lambda DLQ would record less.';
+    case 'order-events':
+      return 'Invoked synchronously by the order-events pipe as its enrichment: a batch that still fails after the pipe\'s retries lands in the pipe\'s own dead-letter queue.';
+    default:
+      return 'Invoked synchronously by API Gateway: every error is answered to the caller, and a Lambda dead-letter queue only ever receives asynchronous invocations.';
   }
 }
 
