@@ -1,10 +1,14 @@
 // Builds the stack as `cdk deploy` would, minus bundling (the assets are placeholders) and
-// minus the built-in CloudFormation schema check (seconds per synth; `cdk synth` runs it).
+// minus the built-in CloudFormation schema check (seconds per synth; `cdk synth` runs it),
+// with the context of cdk.json (its pinned feature flags) under the test's own.
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { UpayStack } from '../../infra/stack.js';
+import { PROJECT_ROOT } from '../../infra/bundling.js';
 import type { FunctionId } from '../../infra/functions.js';
 import type { PaymentFunction } from '../../infra/payment-function.js';
 
@@ -19,8 +23,11 @@ export interface Fixture {
   fn(name: FunctionId): PaymentFunction;
 }
 
+/** What `cdk synth` reads from cdk.json: the feature flags and settings every deploy uses. */
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
 export function synthStack(context: Record<string, unknown> = {}): Fixture {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
   const stack = new UpayStack(app, 'UpayBackend');
   const template = Template.fromStack(stack);
   const logicalId = (construct: IConstruct) => {
