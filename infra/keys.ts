@@ -6,7 +6,7 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { KeyAccess } from './functions.js';
 
@@ -97,10 +97,12 @@ export class Keys extends Construct {
         // An empty object, not a generated password: the functions refuse it as "no
         // vendor credentials" until ops put the real ones in.
         secretObjectValue: {},
-        encryptionKey: this.key,
         ...(props.replicaRegion ? { replicaRegions: [{ region: props.replicaRegion, encryptionKey: Key.fromKeyArn(this, 'ReplicaKey', this.replicaKeyArn(props.replicaRegion)) }] } : {}),
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // Set on the resource, not as `encryptionKey`: that would also grant the whole account
+      // (through IAM) use of the key via Secrets Manager, which is what its policy must not do.
+      (secret.node.defaultChild as CfnSecret).kmsKeyId = this.key.keyArn;
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason: 'The vendor key is issued by Upay and can only be replaced by Upay; there is nothing a rotation Lambda could rotate it to. Ops put a new one in when Upay issues it.',
