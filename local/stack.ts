@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
+import { startEventWriter, type LocalEventWriter } from './events.js';
 
 export interface LocalStackOptions {
   /** Where the key file and JWT key live (default `.local`). */
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   /** How often the scheduler loop runs reconcile; 0 turns the loop off (tests drive it). */
   reconcileEveryMs?: number;
   storeId?: string;
+  /** Write order events to `<dir>/events.jsonl` (default on). */
+  orderEvents?: boolean;
 }
 
 export interface LocalStack {
@@ -35,6 +38,8 @@ export interface LocalStack {
   keyFile: string;
   issuer: LocalIssuer;
   tokens: { admin: string; cashier: string };
+  /** The order events, as JSON lines; absent when turned off. */
+  events?: LocalEventWriter;
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
   reconcile(forMs?: number): Promise<void>;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
@@ -76,6 +81,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const tableName = options.tableName ?? 'upay-ledger';
     await createTable(endpoint, tableName);
+    let events: LocalEventWriter | undefined;
+    if (options.orderEvents ?? true) {
+      const writer = await startEventWriter({ endpoint, tableName, file: join(dir, 'events.jsonl') });
+      cleanups.push(() => writer.close());
+      events = writer;
+    }
 
     const sandbox = await startSandbox(options.sandbox);
     cleanups.push(() => sandbox.close());
@@ -134,7 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, reconcile, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), reconcile, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;
