@@ -44,7 +44,9 @@ export class Auth extends Construct {
       // Mobile apps and the CLI cannot keep a client secret.
       generateSecret: false,
       // SRP keeps the password on the device; the password flow is for a merchant who asks.
-      authFlows: { userSrp: true, userPassword: props.allowPasswordAuth ?? false },
+      // The admin flow needs AWS credentials allowed cognito-idp:AdminInitiateAuth: for ops'
+      // shells and scripts, never for an app.
+      authFlows: { userSrp: true, adminUserPassword: true, userPassword: props.allowPasswordAuth ?? false },
       // No hosted UI: without this, CDK enables the implicit grant to https://example.com.
       disableOAuth: true,
       preventUserExistenceErrors: true,

@@ -204,13 +204,13 @@ describe('the user pool', () => {
     expect(groups.sort()).toEqual(['admin', 'cashier']);
   });
 
-  it('has a public app client that signs in with SRP only (the password flow only when context asks), and no OAuth grant', () => {
+  it('has a public app client that signs in with SRP or the admin flow (the password flow only when context asks), and no OAuth grant', () => {
     const [client] = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolClient'));
     expect(client?.Properties).toMatchObject({ GenerateSecret: false, PreventUserExistenceErrors: 'ENABLED' });
-    expect((client?.Properties.ExplicitAuthFlows as string[]).sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    expect((client?.Properties.ExplicitAuthFlows as string[]).sort()).toEqual(['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH']);
     const withPassword = synthStack({ allowPasswordAuth: 'true' });
     const [passwordClient] = Object.values(resourcesOf(withPassword.template, 'AWS::Cognito::UserPoolClient'));
-    expect((passwordClient?.Properties.ExplicitAuthFlows as string[]).sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
+    expect((passwordClient?.Properties.ExplicitAuthFlows as string[]).sort()).toEqual(['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
     expect(client?.Properties).not.toHaveProperty('AllowedOAuthFlows');
     expect(client?.Properties).not.toHaveProperty('CallbackURLs');
   });
