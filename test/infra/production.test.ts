@@ -6,7 +6,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.js';
 import { BREAK_GLASS_TAG } from '../../infra/keys.js';
-import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS } from '../../infra/monitoring.js';
+import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESERVE_SECONDS } from '../../infra/monitoring.js';
 import { STREAM_FILTER } from '../../infra/order-events.js';
 import { EVENT_SOURCE } from '../../lib/events/order-events.js';
 import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
@@ -177,9 +177,14 @@ describe('alarms', () => {
 
   it('alarms on pay p99 over 25 s and on any function running near its timeout', () => {
     expect(named('PayLatencyP99')).toMatchObject({ MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: PAY_P99_MS, ComparisonOperator: 'GreaterThanThreshold' });
-    for (const name of FUNCTION_IDS) {
+    for (const name of FUNCTION_IDS.filter((id) => SELF_PACED_RESERVE_SECONDS[id] === undefined)) {
       expect(named(`${name}-NearTimeout`), name).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: Math.round(FUNCTIONS[name].timeoutSeconds * 1000 * NEAR_TIMEOUT_SHARE) });
     }
+    // The jobs end a reserve before their timeout by design: near is inside half of it.
+    expect(named('reconcile-NearTimeout')?.Threshold).toBe(52_500);
+    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(885_000);
+    expect(readFileSync(join(PROJECT_ROOT, 'lib/api/config.ts'), 'utf8')).toMatch(/RECONCILE_RESERVE_MS: .*default\(15_000\)/);
+    expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = 30_000;/);
   });
 
   it('alarms on DynamoDB throttles and system errors of the table', () => {
