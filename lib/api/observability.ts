@@ -14,7 +14,19 @@ export const SERVICE = 'upay-backend';
 export const NAMESPACE = 'UpayBackend';
 
 export const logger = new Logger({ serviceName: SERVICE });
-export const metrics = new Metrics({ namespace: NAMESPACE, serviceName: SERVICE });
+// Outcome counts go out as EMF lines of their own (countOutcome), so an invocation's flush is
+// often empty by design: that one warning of Metrics would otherwise be a log line per request.
+const EMPTY_FLUSH = /^No application metrics to publish/;
+export const metrics = new Metrics({
+  namespace: NAMESPACE,
+  serviceName: SERVICE,
+  logger: {
+    debug: () => undefined,
+    info: (message: unknown) => logger.info(String(message)),
+    warn: (message: unknown) => (EMPTY_FLUSH.test(String(message)) ? undefined : logger.warn(String(message))),
+    error: (message: unknown) => logger.error(String(message)),
+  },
+});
 // Off outside Lambda (local stack, tests). Provider calls go through fetch, which the tracer
 // records as one subsegment per request; AWS SDK clients are captured where they are built.
 export const tracer = new Tracer({ serviceName: SERVICE });

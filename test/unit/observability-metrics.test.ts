@@ -32,6 +32,20 @@ describe('telemetry counts', () => {
     expect(emf).toMatchObject({ Pay: 1, outcome: 'in_progress', service: 'upay-backend' });
   });
 
+  it('leave an invocation whose only figures were outcome lines without an empty-flush warning', () => {
+    const written: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+    }
+    telemetry.count('Requests_ok');
+    metrics.publishStoredMetrics();
+    expect(written.join('')).not.toMatch(/No application metrics/);
+    expect(written.join('')).toContain('"Requests"');
+  });
+
   it('keep a plain name as it is, in the invocation flush, without the outcome dimension', () => {
     const lines = captureEmf();
     telemetry.count('NeedsAttention');
