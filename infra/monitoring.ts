@@ -149,7 +149,8 @@ export class Monitoring extends Construct {
     });
     const throttled = new MetricFilter(this, 'Api429', {
       logGroup: props.accessLogs,
-      filterPattern: FilterPattern.numberValue('$.status', '=', 429),
+      // The access log writes every value as a JSON string (ACCESS_LOG in api.ts).
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
       metricNamespace: METRICS_NAMESPACE,
       metricName: 'ApiResponses',
       metricValue: '1',

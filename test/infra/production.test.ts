@@ -172,7 +172,7 @@ describe('alarms', () => {
   it('alarms on the 4xx and 429 shares of requests, the 429s counted from the access log', () => {
     expect(metricOf(named('Api4xxRate')).map((metric) => metric?.MetricName).sort()).toEqual(['4xx', 'Count']);
     expect(metricOf(named('Api429Rate')).map((metric) => metric?.MetricName).sort()).toEqual(['ApiResponses', 'Count']);
-    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = 429 }', MetricTransformations: [Match.objectLike({ MetricName: 'ApiResponses', Dimensions: [{ Key: 'status', Value: '$.status' }] })] });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = "429" }', MetricTransformations: [Match.objectLike({ MetricName: 'ApiResponses', Dimensions: [{ Key: 'status', Value: '$.status' }] })] });
   });
 
   it('alarms on pay p99 over 25 s and on any function running near its timeout', () => {
