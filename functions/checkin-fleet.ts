@@ -1,12 +1,9 @@
 // The daily fleet check-in (EventBridge Scheduler). Resumes from `cursor` when a previous
 // invocation ran short of time.
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { appContext } from '../lib/api/context.js';
 import { continueAsync } from '../lib/api/continuation.js';
-import { logger, metrics } from '../lib/api/observability.js';
+import { countOutcome, observed } from '../lib/api/observability.js';
 import { checkInFleet, type FleetReport } from '../lib/terminals/fleet.js';
 import { pacer } from '../lib/terminals/pacer.js';
 import { CHECKIN_WORST_MS } from '../lib/terminals/budget.js';
@@ -34,7 +31,9 @@ async function run(event: FleetEvent, context: Context): Promise<FleetReport> {
   if (report.cursor !== undefined && config.FLEET_CONTINUATION === 'invoke') {
     await continueAsync(context.invokedFunctionArn, { cursor: report.cursor });
   }
+  // The daily run's heartbeat: its alarm fires when no run completed by check-in time + 2 h.
+  countOutcome('FleetRuns', report.cursor === undefined ? 'completed' : 'continued');
   return report;
 }
 
-export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observed(run);

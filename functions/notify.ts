@@ -2,16 +2,12 @@
 // reason to re-query the order. Answers the body `success` so the provider stops retrying.
 // The route is open to anyone, so nothing an unsigned request reaches may answer 5xx (that
 // would feed the Api5xx alarm): in every configuration an anonymous caller gets a 4xx.
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { appContext } from '../lib/api/context.js';
 import { ApiError } from '../lib/api/errors.js';
 import { bodyBytes } from '../lib/api/body.js';
 import { errorResult, json, type HttpEvent, type HttpResult } from '../lib/api/route.js';
-import { logger, metrics } from '../lib/api/observability.js';
+import { countOutcome, logger, observed } from '../lib/api/observability.js';
 import { callbackKey, handleNotify } from '../lib/payments/notify.js';
 
 let verifying: { pem: string | undefined; key: ReturnType<typeof callbackKey> } | undefined;
@@ -29,7 +25,7 @@ function currentKey(): ReturnType<typeof callbackKey> {
 
 function refused(status: 400 | 401, reason: string): HttpResult {
   logger.warn('callback rejected', { reason });
-  metrics.addMetric('NotifyRejected', MetricUnit.Count, 1);
+  countOutcome('CallbacksRejected', status === 401 ? 'forged' : 'malformed');
   return status === 401
     ? json(401, new ApiError('UNAUTHORIZED', 'the callback signature does not verify').toBody())
     : json(400, new ApiError('VALIDATION_FAILED', reason).toBody());
@@ -49,4 +45,4 @@ async function run(event: HttpEvent, _context: Context): Promise<HttpResult> {
   }
 }
 
-export const handler = middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observed(run);

@@ -6,7 +6,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AccountRecovery, FeaturePlan, Mfa, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, FeaturePlan, Mfa, StringAttribute, UserPool, type IUserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { STORE_CLAIM, type Role } from '../lib/api/auth.js';
 import type { JwtIssuer } from './settings.js';
@@ -14,6 +14,10 @@ import type { JwtIssuer } from './settings.js';
 export interface AuthProps {
   /** An external issuer; without it the user pool below is created. */
   jwt?: JwtIssuer;
+  /** Recovery: an existing pool (kept from an earlier stack) gets the app client instead. */
+  userPoolId?: string;
+  /** Lets the app client sign in with USER_PASSWORD_AUTH (the password travels to Cognito). */
+  allowPasswordAuth?: boolean;
 }
 
 // Precedence follows the order: a user in both groups is an admin (lib/api/auth.ts agrees).
@@ -26,7 +30,7 @@ const STORE_ATTRIBUTE = STORE_CLAIM.replace(/^custom:/, '');
 
 export class Auth extends Construct {
   readonly authorizer: IHttpRouteAuthorizer;
-  readonly userPool?: UserPool;
+  readonly userPool?: IUserPool;
   readonly client?: UserPoolClient;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
@@ -36,6 +40,27 @@ export class Auth extends Construct {
       return;
     }
 
+    const userPool = props.userPoolId ? UserPool.fromUserPoolId(this, 'UserPool', props.userPoolId) : this.createUserPool();
+    const client = userPool.addClient('AppClient', {
+      // Mobile apps and the CLI cannot keep a client secret.
+      generateSecret: false,
+      // SRP keeps the password on the device; the password flow is for a merchant who asks.
+      // The admin flow needs AWS credentials allowed cognito-idp:AdminInitiateAuth: for ops'
+      // shells and scripts, never for an app.
+      authFlows: { userSrp: true, adminUserPassword: true, userPassword: props.allowPasswordAuth ?? false },
+      // No hosted UI: without this, CDK enables the implicit grant to https://example.com.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    this.userPool = userPool;
+    this.client = client;
+    this.authorizer = new HttpUserPoolAuthorizer('Cognito', userPool, { userPoolClients: [client] });
+  }
+
+  private createUserPool(): UserPool {
     const userPool = new UserPool(this, 'UserPool', {
       // Staff accounts are made by an admin (DEPLOY.md), never by whoever finds the app.
       selfSignUpEnabled: false,
@@ -49,21 +74,12 @@ export class Auth extends Construct {
       // No e-mail or SMS is set up: a forgotten password is reset by an admin.
       accountRecovery: AccountRecovery.NONE,
       featurePlan: FeaturePlan.LITE,
+      // The staff accounts: neither a stack deletion nor a console click removes them.
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // An adopted pool already has its groups (they are kept with it).
     Object.entries(ROLES).forEach(([role, description], precedence) => userPool.addGroup(role, { groupName: role, precedence, description }));
-
-    const client = userPool.addClient('AppClient', {
-      // Mobile apps and the CLI cannot keep a client secret.
-      generateSecret: false,
-      authFlows: { userSrp: true, userPassword: true },
-      // No hosted UI: without this, CDK enables the implicit grant to https://example.com.
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
-    });
 
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',
@@ -73,9 +89,6 @@ export class Auth extends Construct {
       id: 'AwsSolutions-COG8',
       reason: 'The Plus plan (threat protection) is billed per monthly active user without a free tier; a merchant\'s staff pool is small, admin-created and without self sign-up. The Lite plan has every feature this API uses.',
     });
-
-    this.userPool = userPool;
-    this.client = client;
-    this.authorizer = new HttpUserPoolAuthorizer('Cognito', userPool, { userPoolClients: [client] });
+    return userPool;
   }
 }

@@ -3,7 +3,7 @@
 // HTTP_FUNCTIONS without an entry here fails the type check.
 import type { FunctionName } from '../lib/api/routes.js';
 
-export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet';
+export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events';
 
 /** What a function does with the ledger table. */
 export type LedgerAccess = 'read' | 'write';
@@ -62,6 +62,8 @@ export const FUNCTIONS = {
   report: { description: 'GET /v1/reports/daily: the day\'s totals or CSV', memoryMb: 1024, timeoutSeconds: 29, ledger: 'read', keys: 'none' },
   terminals: { description: 'GET /v1/terminals: the fleet', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'retire' },
+  // The order-events pipe's enrichment: reads the changed order, holds no key.
+  'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

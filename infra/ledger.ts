@@ -1,8 +1,11 @@
 // The ledger and terminal registry: one table, shaped by lib/store/schema.ts (the same
-// declaration the local stack builds DynamoDB Local from).
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+// declaration the local stack builds DynamoDB Local from), encrypted with the merchant's
+// own KMS key, with a stream of every change for the order events. After a restore, the
+// stack adopts the restored table by name instead (DEPLOY.md §11).
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption, type Attribute, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { INDEXES, KEY, TTL_ATTRIBUTE, keyAttributes } from '../lib/store/schema.js';
 import type { LedgerAccess } from './functions.js';
@@ -14,41 +17,76 @@ export const TABLE_ACTIONS: Record<LedgerAccess, readonly string[]> = {
   write: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 const INDEX_ACTIONS = ['dynamodb:Query'];
+/** What DynamoDB asks the table's key for on behalf of a reader or a writer. */
+export const TABLE_KEY_ACTIONS: Record<LedgerAccess, readonly string[]> = {
+  read: ['kms:Decrypt', 'kms:DescribeKey'],
+  write: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+};
+
+export interface LedgerProps {
+  /** Adopt this existing table (restored, or kept from an earlier stack) instead of creating one. */
+  adopt?: { name: string; keyArn?: string; streamArn?: string };
+}
 
 export class Ledger extends Construct {
-  readonly table: Table;
+  readonly table: ITable;
+  /** The key the table is encrypted with. */
+  readonly key: IKey;
+  /** The stream of item changes; absent for an adopted table without one. */
+  readonly streamArn: string | undefined;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: LedgerProps = {}) {
     super(scope, id);
+    // Kept with the table: a table restored or adopted after `cdk destroy` still needs it.
+    const ownKey = () =>
+      new Key(this, 'TableKey', { description: 'Upay backend ledger table', enableKeyRotation: true, rotationPeriod: Duration.days(365), removalPolicy: RemovalPolicy.RETAIN });
+    if (props.adopt) {
+      this.key = props.adopt.keyArn ? Key.fromKeyArn(this, 'AdoptedKey', props.adopt.keyArn) : ownKey();
+      this.table = Table.fromTableAttributes(this, 'Table', {
+        tableName: props.adopt.name,
+        encryptionKey: this.key,
+        ...(props.adopt.streamArn ? { tableStreamArn: props.adopt.streamArn } : {}),
+      });
+      this.streamArn = props.adopt.streamArn;
+      return;
+    }
+
     const types = keyAttributes();
     const attribute = (name: string): Attribute => ({ name, type: types[name] === 'N' ? AttributeType.NUMBER : AttributeType.STRING });
-
-    this.table = new Table(this, 'Table', {
+    this.key = ownKey();
+    const table = new Table(this, 'Table', {
       partitionKey: attribute(KEY.partition),
       sortKey: attribute(KEY.sort),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      // Old and new image: an event is a change of status, told by comparing the two.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       // Money records: deleting the stack, or the table by hand, must not delete them.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
     });
     for (const index of INDEXES) {
-      this.table.addGlobalSecondaryIndex({
+      table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: attribute(index.partition),
         ...(index.sort ? { sortKey: attribute(index.sort) } : {}),
         projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
       });
     }
+    this.table = table;
+    this.streamArn = table.tableStreamArn;
   }
 
-  /** Names the table and each index: no `index/*`, no `*`. */
+  /** Names the table and each index: no `index/*`, no `*`; and the table's key. */
   grant(grantee: IGrantable, access: LedgerAccess): void {
     const { tableArn } = this.table;
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [tableArn] }));
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: INDEX_ACTIONS, resources: INDEXES.map((index) => `${tableArn}/index/${index.name}`) }),
     );
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_KEY_ACTIONS[access]], resources: [this.key.keyArn] }));
   }
 }

@@ -1,7 +1,9 @@
 // Alarms to one SNS topic, and a dashboard of the same figures. The application figures are
 // the Powertools EMF metrics the functions emit (namespace UpayBackend, dimension
-// service=upay-backend); DEPLOY.md says what each alarm means and what to do.
-import { Duration, Stack } from 'aws-cdk-lib';
+// service=upay-backend; outcomes as the dimension `outcome`); DEPLOY.md says what each alarm
+// means and what to do. Heartbeats count silence as breaching: a job that stops running
+// must not look like a job with nothing to report.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -15,12 +17,16 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionId } from './functions.js';
+import { FUNCTIONS, type FunctionId } from './functions.js';
 
 /** As lib/api/observability.ts publishes them (an infra test holds the two together). */
 export const METRICS_NAMESPACE = 'UpayBackend';
@@ -29,8 +35,11 @@ export const METRICS_SERVICE = 'upay-backend';
 const FIVE_MINUTES = Duration.minutes(5);
 
 export interface MonitoringProps {
-  functions: Record<FunctionId, IFunction>;
+  functions: Partial<Record<FunctionId, IFunction>>;
   api: IHttpApi;
+  /** The API's access log, for the 429 count (HTTP APIs publish no metric of it). */
+  accessLogs: ILogGroup;
+  table: ITable;
   deadLetterQueues: Record<string, IQueue>;
   alarmEmail?: string;
 }
@@ -40,8 +49,32 @@ interface AlarmSpec {
   threshold: number;
   description: string;
   evaluationPeriods?: number;
+  datapointsToAlarm?: number;
   comparison?: ComparisonOperator;
+  /** Default: no data is nothing happened. Heartbeats say otherwise. */
+  treatMissingData?: TreatMissingData;
 }
+
+/** Pay answers within ~20 s of polling plus one provider timeout; past 25 s the till is waiting on us. */
+export const PAY_P99_MS = 25_000;
+/** A function whose slowest run passes this share of its timeout is about to be cut off. */
+export const NEAR_TIMEOUT_SHARE = 0.8;
+/**
+ * Jobs that pace themselves stop this many seconds before their timeout by design (reconcile:
+ * RECONCILE_RESERVE_MS; the fleet check-in: its RESERVE_MS), so their normal runs pass 80%:
+ * for them, "near" is inside half that reserve.
+ */
+export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 15, 'checkin-fleet': 30 };
+
+export function nearTimeoutMs(name: FunctionId): number {
+  const timeout = FUNCTIONS[name].timeoutSeconds;
+  const reserve = SELF_PACED_RESERVE_SECONDS[name];
+  return Math.round((reserve === undefined ? timeout * NEAR_TIMEOUT_SHARE : timeout - reserve / 2) * 1000);
+}
+/** Minimum requests in 5 minutes before a rate alarm means anything. */
+const RATE_MIN_REQUESTS = 20;
+/** The fleet run starts at check-in time and must complete within 2 h; it runs daily. */
+export const FLEET_HEARTBEAT_HOURS = 26;
 
 export class Monitoring extends Construct {
   readonly topic: Topic;
@@ -50,9 +83,18 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    // Alarm messages carry names and numbers, never payment data or keys.
-    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Upay backend alarms', enforceSSL: true });
-    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    // Alarm messages carry names and numbers, never payment data or keys. Encrypted with a key
+    // of our own: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+    const topicKey = new Key(this, 'AlarmTopicKey', { description: 'Upay backend alarm topic', enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    topicKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Upay backend alarms', enforceSSL: true, masterKey: topicKey });
+    if (props.alarmEmail) {
+      const subscription = this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason: 'An alarm e-mail SNS could not deliver would wait in a dead-letter queue nobody reads; the alarm itself stays in ALARM, on the dashboard and in the CloudWatch console until it recovers.',
+      });
+    }
 
     const functions = Object.entries(props.functions) as [FunctionId, IFunction][];
     for (const [name, fn] of functions) {
@@ -68,7 +110,79 @@ export class Monitoring extends Construct {
         threshold: 1,
         description: `The ${name} function was throttled (account or regional concurrency exhausted).`,
       });
+      this.alarm(`${name}-NearTimeout`, {
+        metric: fn.metricDuration({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        threshold: nearTimeoutMs(name),
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `A run of the ${name} function took more than ${nearTimeoutMs(name) / 1000} s of its ${FUNCTIONS[name].timeoutSeconds} s timeout.`,
+      });
     }
+
+    // Heartbeats: a schedule that stops, a function that can no longer start.
+    if (props.functions.reconcile) {
+      this.alarm('ReconcileHeartbeat', {
+        metric: props.functions.reconcile.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+        description: 'Reconcile did not run for 10 minutes (it runs every minute): open orders are not being finished.',
+      });
+    }
+    this.alarm('FleetCheckinHeartbeat', {
+      metric: outcome('FleetRuns', 'completed', Duration.hours(1)),
+      threshold: 1,
+      evaluationPeriods: FLEET_HEARTBEAT_HOURS,
+      datapointsToAlarm: FLEET_HEARTBEAT_HOURS,
+      comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+      description: `No daily fleet check-in completed in the last ${FLEET_HEARTBEAT_HOURS} hours: today's run did not complete by check-in time + 2 h.`,
+    });
+
+    const requests = props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    this.alarm('Api4xxRate', {
+      metric: rate('4xx share of requests (%)', props.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests),
+      threshold: 25,
+      evaluationPeriods: 3,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: `More than 25% of API requests were refused (4xx) for 15 minutes (at ${RATE_MIN_REQUESTS}+ requests per 5 minutes).`,
+    });
+    const throttled = new MetricFilter(this, 'Api429', {
+      logGroup: props.accessLogs,
+      // The access log writes every value as a JSON string (ACCESS_LOG in api.ts).
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'ApiResponses',
+      metricValue: '1',
+      // The filter admits one status only: one dimension value, one metric.
+      dimensions: { status: '$.status' },
+    }).metric({ period: FIVE_MINUTES, statistic: 'Sum', dimensionsMap: { status: '429' } });
+    this.alarm('Api429Rate', {
+      metric: rate('429 share of requests (%)', throttled, requests),
+      threshold: 5,
+      evaluationPeriods: 2,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: 'More than 5% of API requests were throttled (429) for 10 minutes: the stage or callback limits are too low for the traffic, or someone floods the API.',
+    });
+    if (props.functions.pay) {
+      this.alarm('PayLatencyP99', {
+        metric: props.functions.pay.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+        threshold: PAY_P99_MS,
+        evaluationPeriods: 2,
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `The slowest 1% of payments took more than ${PAY_P99_MS / 1000} s for 10 minutes: cashiers wait at the till.`,
+      });
+    }
+    this.alarm('TableThrottles', {
+      metric: props.table.metricThrottledRequestsForOperations({ period: FIVE_MINUTES, operations: TABLE_OPERATIONS }),
+      threshold: 1,
+      description: 'DynamoDB throttled requests to the ledger table.',
+    });
+    this.alarm('TableSystemErrors', {
+      metric: props.table.metricSystemErrorsForOperations({ period: FIVE_MINUTES, operations: TABLE_OPERATIONS }),
+      threshold: 1,
+      description: 'DynamoDB answered the ledger table\'s requests with internal errors (500).',
+    });
 
     const api5xx = props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
     // A few 5xx are expected when Upay is briefly down (503 PROVIDER_UNAVAILABLE); a run of
@@ -124,9 +238,11 @@ export class Monitoring extends Construct {
       metric: spec.metric,
       threshold: spec.threshold,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
+      ...(spec.datapointsToAlarm ? { datapointsToAlarm: spec.datapointsToAlarm } : {}),
       comparisonOperator: spec.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No data means nothing happened: no errors, no payments needing a person.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // No data means nothing happened (no errors, no payments needing a person), but for
+      // heartbeats, whose silence is the fault.
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(this.topic));
     alarm.addOkAction(new SnsAction(this.topic));
@@ -141,7 +257,7 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       graph('API requests', [props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }), props.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }), props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' })]),
       graph('API latency (p99)', [props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }), props.api.metricIntegrationLatency({ period: FIVE_MINUTES, statistic: 'p99' })]),
-      graph('Answers by class', [app('ServerErrors'), app('ClientErrors'), app('RequestsOk')]),
+      graph('Answers by outcome', [outcome('Requests', 'server_error'), outcome('Requests', 'client_error'), outcome('Requests', 'ok')]),
     );
     dashboard.addWidgets(
       graph('Function errors', perFunction((fn) => fn.metricErrors({ statistic: 'Sum' }))),
@@ -150,11 +266,11 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Orders needing a person', [app('NeedsAttention'), app('OpenAttention', 'Maximum')]),
-      graph('Reconcile', [app('ReconcileProcessed'), app('ReconcileErrors')]),
+      graph('Reconcile', [outcome('ReconcileItems', 'processed'), outcome('ReconcileItems', 'error')]),
       graph('Reconcile backlog age (s)', [app('ReconcileBacklogAgeSeconds', 'Maximum')]),
     );
     dashboard.addWidgets(
-      graph('Fleet check-in', [app('FleetCheckedIn'), app('FleetCheckinFailed'), app('FleetParked')]),
+      graph('Fleet check-in', [app('FleetCheckedIn'), app('FleetCheckinFailed'), app('FleetParked'), outcome('FleetRuns', 'completed')]),
       graph('Terminals', [app('CheckinFailed'), app('CheckinUnconfirmed'), app('TerminalParked'), app('TerminalKeyRefused'), app('TerminalKeyLost')]),
       graph(
         'Dead letters',
@@ -168,6 +284,23 @@ export class Monitoring extends Construct {
 /** One of the functions' own (EMF) figures. */
 function app(metricName: string, statistic = 'Sum'): Metric {
   return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period: FIVE_MINUTES });
+}
+
+/** One outcome of an outcome-counted figure (lib/api/observability.ts, countOutcome). */
+function outcome(metricName: string, value: string, period = FIVE_MINUTES): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE, outcome: value }, statistic: 'Sum', period });
+}
+
+const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.QUERY, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.TRANSACT_WRITE_ITEMS];
+
+/** A share in percent, zero below RATE_MIN_REQUESTS requests (a single 4xx of three is no trend). */
+function rate(label: string, part: IMetric, whole: IMetric): MathExpression {
+  return new MathExpression({
+    expression: `IF(total >= ${RATE_MIN_REQUESTS}, 100 * FILL(part, 0) / total, 0)`,
+    usingMetrics: { part, total: whole },
+    label,
+    period: FIVE_MINUTES,
+  });
 }
 
 /** A figure that is the sum of a few, counting a missing one as zero. */

@@ -32,6 +32,8 @@ export interface PaymentFunctionProps {
   logRetention: RetentionDays;
   /** Only for a function that must know its own ARN before it exists. */
   functionName?: string;
+  /** Concurrency held for this function alone, which is also its ceiling. */
+  reservedConcurrency?: number;
 }
 
 export class PaymentFunction extends Construct {
@@ -69,6 +71,7 @@ export class PaymentFunction extends Construct {
       logGroup: this.logGroup,
       role,
       ...(props.functionName ? { functionName: props.functionName } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
 
     Validations.of(role).acknowledge({

@@ -36,6 +36,10 @@ export class Schedules extends Construct {
       maxEventAge: Duration.minutes(1),
     });
     props.reconcile.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    Validations.of(props.reconcile).acknowledge({
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason: 'A failed reconcile run is not retried and goes nowhere on purpose: the next run starts within a minute and picks up every item still due; its errors alarm and the backlog alarm report a run that keeps failing.',
+    });
 
     // A fleet run that fails is retried from its start: terminals it already checked in
     // today are skipped. One that still fails, or a continuation that cannot be delivered,
@@ -61,10 +65,12 @@ export class Schedules extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself the dead-letter queue of the ${what}; nothing consumes it but a person re-driving, so a queue behind it would hold nothing.`,
-    });
+    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(queue).acknowledge({
+        id,
+        reason: `This queue is itself the dead-letter queue of the ${what}; nothing consumes it but a person re-driving, so a queue behind it would hold nothing.`,
+      });
+    }
     return queue;
   }
 

@@ -26,6 +26,20 @@ export interface Settings {
   alarmEmail?: string;
   logRetention: RetentionDays;
   throttle: { rateLimit: number; burstLimit: number };
+  /** The provider callback route's own limits: it is not a client route. */
+  callbackThrottle: { rateLimit: number; burstLimit: number };
+  /** Reserved concurrency of the notify function: a callback flood cannot starve the payment functions. */
+  callbackReservedConcurrency?: number;
+  /** Lets the app client use USER_PASSWORD_AUTH (off: SRP or the admin flow). */
+  allowPasswordAuth: boolean;
+  /** A custom domain for the API, with its ACM certificate (same region). */
+  domain?: { name: string; certificateArn: string };
+  /** Recovery: adopt this existing table instead of creating one. */
+  adoptTable?: { name: string; keyArn?: string; streamArn?: string };
+  /** Recovery: adopt this existing user pool instead of creating one. */
+  userPoolId?: string;
+  /** A second region every terminal secret (and the vendor secret) is replicated to. */
+  secretReplicaRegion?: string;
 }
 
 const DEFAULTS = {
@@ -37,6 +51,8 @@ const DEFAULTS = {
   logRetentionDays: RetentionDays.THREE_MONTHS,
   apiRateLimit: 50,
   apiBurstLimit: 100,
+  callbackRateLimit: 10,
+  callbackBurstLimit: 20,
 } as const;
 
 class SettingError extends Error {
@@ -62,7 +78,29 @@ export function readSettings(node: Node): Settings {
       rateLimit: positive('apiRateLimit', text('apiRateLimit'), DEFAULTS.apiRateLimit),
       burstLimit: positive('apiBurstLimit', text('apiBurstLimit'), DEFAULTS.apiBurstLimit),
     },
+    callbackThrottle: {
+      rateLimit: positive('callbackRateLimit', text('callbackRateLimit'), DEFAULTS.callbackRateLimit),
+      burstLimit: positive('callbackBurstLimit', text('callbackBurstLimit'), DEFAULTS.callbackBurstLimit),
+    },
+    allowPasswordAuth: flag('allowPasswordAuth', text('allowPasswordAuth')),
   };
+  const reserved = text('callbackReservedConcurrency');
+  if (reserved !== undefined) settings.callbackReservedConcurrency = positive('callbackReservedConcurrency', reserved, 0);
+  const domain = customDomain(text('domainName'), text('certificateArn'));
+  if (domain) settings.domain = domain;
+  const adoptTable = adoptedTable(text('tableName'), text('tableKeyArn'), text('tableStreamArn'));
+  if (adoptTable) settings.adoptTable = adoptTable;
+  const userPoolId = text('userPoolId');
+  if (userPoolId) {
+    if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) throw new SettingError('userPoolId', 'is not a user pool id such as ap-southeast-1_AbC123');
+    if (settings.jwt) throw new SettingError('userPoolId', 'an adopted user pool and jwtIssuer exclude each other');
+    settings.userPoolId = userPoolId;
+  }
+  const replica = text('secretReplicaRegion');
+  if (replica) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(replica)) throw new SettingError('secretReplicaRegion', 'is not a region name such as ap-southeast-1');
+    settings.secretReplicaRegion = replica;
+  }
   const publicKey = upayPublicKey(text('upayPublicKey'), text('upayPublicKeyFile'));
   if (publicKey) settings.upayPublicKeyPem = publicKey;
   const vendorSecretName = text('vendorSecretName');
@@ -75,6 +113,33 @@ export function readSettings(node: Node): Settings {
     settings.alarmEmail = alarmEmail;
   }
   return settings;
+}
+
+function flag(key: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new SettingError(key, 'must be true or false');
+}
+
+const arnOf = (service: string, key: string, value: string) => {
+  if (!new RegExp(`^arn:aws[\\w-]*:${service}:`).test(value)) throw new SettingError(key, `must be an ARN of ${service}`);
+  return value;
+};
+
+function customDomain(name: string | undefined, certificateArn: string | undefined): Settings['domain'] {
+  if (name === undefined && certificateArn === undefined) return undefined;
+  if (name === undefined || certificateArn === undefined) throw new SettingError(name ? 'certificateArn' : 'domainName', 'domainName and certificateArn go together');
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/i.test(name)) throw new SettingError('domainName', 'is not a host name such as pay.example.com');
+  return { name: name.toLowerCase(), certificateArn: arnOf('acm', 'certificateArn', certificateArn) };
+}
+
+function adoptedTable(name: string | undefined, keyArn: string | undefined, streamArn: string | undefined): Settings['adoptTable'] {
+  if (name === undefined) {
+    if (keyArn ?? streamArn) throw new SettingError(keyArn ? 'tableKeyArn' : 'tableStreamArn', 'only goes with tableName');
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(name)) throw new SettingError('tableName', 'is not a DynamoDB table name');
+  return { name, ...(keyArn ? { keyArn: arnOf('kms', 'tableKeyArn', keyArn) } : {}), ...(streamArn ? { streamArn: arnOf('dynamodb', 'tableStreamArn', streamArn) } : {}) };
 }
 
 function httpsUrl(key: string, value: string): string {

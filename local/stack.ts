@@ -13,6 +13,7 @@ import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
 import { appContext } from '../lib/api/context.js';
 import { stepBudgetMs } from '../lib/payments/claim.js';
+import { startEventWriter, type LocalEventWriter } from './events.js';
 
 export interface LocalStackOptions {
   /** Where the key file and JWT key live (default `.local`). */
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
   storeId?: string;
   /** Told of every request the local API Gateway answered (`npm start` prints one line each). */
   onAnswer?: (answered: AnsweredRequest) => void;
+  /** Write order events to `<dir>/events.jsonl` (default on). */
+  orderEvents?: boolean;
 }
 
 export interface LocalStack {
@@ -39,6 +42,8 @@ export interface LocalStack {
   keyFile: string;
   issuer: LocalIssuer;
   tokens: { admin: string; cashier: string; ops: string };
+  /** The order events, as JSON lines; absent when turned off. */
+  events?: LocalEventWriter;
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
   reconcile(forMs?: number): Promise<void>;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
@@ -80,6 +85,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const tableName = options.tableName ?? 'upay-ledger';
     await createTable(endpoint, tableName);
+    let events: LocalEventWriter | undefined;
+    if (options.orderEvents ?? true) {
+      const writer = await startEventWriter({ endpoint, tableName, file: join(dir, 'events.jsonl') });
+      cleanups.push(() => writer.close());
+      events = writer;
+    }
 
     // The sandbox's activation codes belong to the store the local tokens are for.
     const storeId = options.storeId ?? 'demo-store';
@@ -147,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, reconcile, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), reconcile, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;

@@ -10,6 +10,10 @@ const configSchema = z.object({
   /** Secrets are `<prefix>/terminals/<terminal_sn>` in Secrets Manager. */
   SECRET_PREFIX: z.string().min(1).default('upay'),
   VENDOR_SECRET_ID: z.string().min(1).default('upay/vendor'),
+  /** The customer-managed KMS key id new terminal secrets are created with. */
+  SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
+  /** A second region every new terminal secret is replicated to. */
+  SECRET_REPLICA_REGION: z.string().min(1).optional(),
   /** Local stack only: keys in this file instead of Secrets Manager. */
   KEY_STORE_FILE: z.string().min(1).optional(),
   /** Local stack only: DynamoDB Local. */

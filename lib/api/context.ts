@@ -14,7 +14,7 @@ import { terminalDirectory, type TerminalDirectory } from '../terminals/director
 import type { TerminalDeps } from '../terminals/deps.js';
 import type { PaymentDeps } from '../payments/deps.js';
 import { loadConfig, type Config } from './config.js';
-import { telemetry } from './observability.js';
+import { telemetry, tracer } from './observability.js';
 
 export interface AppContext {
   config: Config;
@@ -36,19 +36,21 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function keyStore(config: Config): KeyStore {
   if (config.KEY_STORE_FILE) return new LocalFileKeyStore({ file: config.KEY_STORE_FILE, cacheTtlMs: config.KEY_CACHE_TTL_MS });
   return new SecretsManagerKeyStore({
-    client: createSecretsManagerClient(),
+    client: tracer.captureAWSv3Client(createSecretsManagerClient()),
     prefix: config.SECRET_PREFIX,
     vendorSecretId: config.VENDOR_SECRET_ID,
+    ...(config.SECRETS_KMS_KEY_ID ? { kmsKeyId: config.SECRETS_KMS_KEY_ID } : {}),
+    ...(config.SECRET_REPLICA_REGION ? { replicaRegions: [config.SECRET_REPLICA_REGION] } : {}),
     cacheTtlMs: config.KEY_CACHE_TTL_MS,
   });
 }
 
 function build(config: Config): AppContext {
-  const db = createDocumentClient({
+  const db = tracer.captureAWSv3Client(createDocumentClient({
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     connectionTimeoutMs: config.DYNAMODB_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-  });
+  }));
   const registry = new TerminalRegistry(db, config.TABLE_NAME);
   const keys = keyStore(config);
   const upay = new UpayClient({ baseUrl: config.UPAY_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });

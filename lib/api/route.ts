@@ -1,16 +1,12 @@
-// The one wrapper every HTTP function uses: middy with Powertools logging (correlation id =
-// API Gateway request id) and EMF metrics, then caller identity, role, JSON body and path
+// The one wrapper every HTTP function uses: observed() (tracing, logging with correlation id =
+// API Gateway request id, EMF metrics), then caller identity, role, JSON body and path
 // parsing against zod schemas, and the single error shape. Handlers stay thin.
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
 import { UpayRequestError } from '../upay/index.js';
 import { callerOf, requireRole, type Caller, type Role } from './auth.js';
-import { logger, metrics } from './observability.js';
+import { countOutcome, logger, observed } from './observability.js';
 import { firstIssue } from './validation.js';
 import { bodyBytes, utf8Text } from './body.js';
 import { isStoreUnavailable } from '../store/errors.js';
@@ -87,10 +83,11 @@ export function errorResult(error: unknown): HttpResult {
   return json(500, new ApiError('INTERNAL', 'internal error').toBody());
 }
 
-// Every request leaves one figure, so a flush is never empty and 4xx/5xx rates can alarm.
+// Every request leaves one figure, Requests by outcome (ok, client_error, server_error), so
+// 4xx/5xx rates can alarm.
 function counted(result: HttpResult): HttpResult {
   const status = result.statusCode ?? 200;
-  metrics.addMetric(status >= 500 ? 'ServerErrors' : status >= 400 ? 'ClientErrors' : 'RequestsOk', MetricUnit.Count, 1);
+  countOutcome('Requests', status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'ok');
   return result;
 }
 
@@ -113,13 +110,11 @@ export function route<B extends z.ZodType | undefined = undefined, P extends z.Z
       return counted(errorResult(error));
     }
   };
-  return middy(core, {
+  return observed(core, {
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
     timeoutEarlyResponse: () => {
       logger.warn('answering before the Lambda timeout', { operation: spec.operation });
       return counted(unavailable());
     },
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  });
 }

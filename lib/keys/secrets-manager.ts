@@ -38,6 +38,10 @@ export interface SecretsManagerKeyStoreOptions {
   prefix: string;
   /** Name or ARN of the secret holding `{"vendor_sn","vendor_key","app_id"}`. */
   vendorSecretId: string;
+  /** The customer-managed KMS key new terminal secrets are encrypted with (else aws/secretsmanager). */
+  kmsKeyId?: string;
+  /** Regions each new terminal secret is replicated to, under the same (multi-Region) key id. */
+  replicaRegions?: readonly string[];
   cacheTtlMs?: number;
   callTimeoutMs?: number;
   now?: () => number;
@@ -55,6 +59,7 @@ export class SecretsManagerKeyStore implements KeyStore {
   private readonly client: SecretsManagerClient;
   private readonly prefix: string;
   private readonly vendorSecretId: string;
+  private readonly placement: { KmsKeyId?: string; AddReplicaRegions?: { Region: string; KmsKeyId?: string }[] };
   private readonly callTimeoutMs: number;
   private readonly keys: TtlCache<TerminalKey>;
   private readonly vendorCache: TtlCache<VendorCredentials>;
@@ -63,6 +68,8 @@ export class SecretsManagerKeyStore implements KeyStore {
     this.client = options.client;
     this.prefix = options.prefix;
     this.vendorSecretId = options.vendorSecretId;
+    const kms = options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {};
+    this.placement = { ...kms, ...(options.replicaRegions?.length ? { AddReplicaRegions: options.replicaRegions.map((Region) => ({ Region, ...kms })) } : {}) };
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     const now = options.now ?? Date.now;
@@ -130,6 +137,7 @@ export class SecretsManagerKeyStore implements KeyStore {
           Name: name,
           SecretString: secretString,
           ClientRequestToken: versionToken(name, secretString),
+          ...this.placement,
         }),
         this.callOptions(),
       );

@@ -2,11 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { App, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { UpayStack } from '../../infra/stack.js';
 import { FUNCTIONS, FUNCTION_IDS } from '../../infra/functions.js';
-import { synthStack } from './stack-fixture.js';
+import { CALLBACK_CONTEXT, synthStack } from './stack-fixture.js';
 
 const CUSTOMISED = {
   jwtIssuer: 'https://login.example.com/',
@@ -17,17 +17,19 @@ const CUSTOMISED = {
   alarmEmail: 'ops@example.com',
 };
 
-const findings = (pack: AwsSolutionsChecks, scope: IConstruct) =>
-  pack.validateScope(scope).violations.flatMap((violation) => violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? '' })));
+const findings = (packs: NagPack[], scope: IConstruct) =>
+  packs.flatMap((pack) => pack.validateScope(scope).violations.flatMap((violation) => violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? '' }))));
+
+/** Both packs the stack is held to. */
+const checks = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks()];
 
 /** The same rules, blind to acknowledgements: what the stack would be flagged for without them. */
-class RawAwsSolutionsChecks extends AwsSolutionsChecks {
-  constructor() {
-    super();
+const rawChecks = (): NagPack[] =>
+  checks().map((pack) => {
     // cdk-nag 3 consults this (private) method for every finding.
-    Object.defineProperty(this, 'isAcknowledged', { value: () => false });
-  }
-}
+    Object.defineProperty(pack, 'isAcknowledged', { value: () => false });
+    return pack;
+  });
 
 interface Acknowledgement {
   path: string;
@@ -45,19 +47,25 @@ function acknowledgementsIn(scope: IConstruct): Acknowledgement[] {
 
 const standard = synthStack();
 const customised = synthStack(CUSTOMISED);
+const withCallbacks = synthStack(CALLBACK_CONTEXT);
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   it('finds nothing unacknowledged in the stack as deployed by default', () => {
-    expect(findings(new AwsSolutionsChecks(), standard.app)).toEqual([]);
+    expect(findings(checks(), standard.app)).toEqual([]);
   });
 
   it('finds nothing unacknowledged with an external issuer, an imported vendor secret, another prefix and a callback key', () => {
-    expect(findings(new AwsSolutionsChecks(), customised.app)).toEqual([]);
+    expect(findings(checks(), customised.app)).toEqual([]);
+  });
+
+  it('finds the raw findings it acknowledges: without acknowledgements, both packs flag the stack', () => {
+    const rules = new Set(findings(rawChecks(), standard.app).map((finding) => finding.rule));
+    for (const rule of ['Serverless-LambdaDLQ', 'Serverless-SQSRedrivePolicy', 'Serverless-LambdaAsyncFailureDestination', 'AwsSolutions-SQS3', 'AwsSolutions-IAM5[Resource::*]']) expect(rules, rule).toContain(rule);
   });
 
   it('acknowledges only findings the rules really raise, on the construct that raises them', () => {
-    for (const { app } of [standard, customised]) {
-      const raw = findings(new RawAwsSolutionsChecks(), app);
+    for (const { app } of [standard, customised, withCallbacks]) {
+      const raw = findings(rawChecks(), app);
       for (const acknowledgement of acknowledgementsIn(app)) {
         const matching = raw.filter((finding) => finding.rule === acknowledgement.id && finding.path.startsWith(`${acknowledgement.path}/`));
         expect(matching, `${acknowledgement.id} at ${acknowledgement.path}`).not.toEqual([]);
@@ -66,7 +74,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges exactly the reviewed findings, each with its reason', () => {
-    const acknowledgements = acknowledgementsIn(standard.app);
+    const acknowledgements = acknowledgementsIn(withCallbacks.app);
     for (const { id, reason } of acknowledgements) expect(reason.length, id).toBeGreaterThan(60);
     const counts: Record<string, number> = {};
     for (const { id } of acknowledgements) {
@@ -74,8 +82,9 @@ describe('cdk-nag AwsSolutions', () => {
       counts[kind] = (counts[kind] ?? 0) + 1;
     }
     expect(counts).toEqual({
-      // Per function role: X-Ray; and the terminal-secret prefix, per function that touches a key.
-      'AwsSolutions-IAM5[Resource::*]': FUNCTION_IDS.length,
+      // Per function role (notify and order-events included): X-Ray; and the pipe's ListStreams.
+      'AwsSolutions-IAM5[Resource::*]': FUNCTION_IDS.length + 1,
+      // Per function role that touches terminal keys.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upay/terminals/*]': FUNCTION_IDS.filter((id) => FUNCTIONS[id].keys !== 'none').length,
       // Per schedule role: CDK's grantInvoke adds the version qualifier wildcard.
       'AwsSolutions-IAM5[Resource::<function.Arn>:*]': 2,
@@ -83,7 +92,12 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-COG2': 1,
       'AwsSolutions-COG8': 1,
       'AwsSolutions-SMG4': 1,
-      'AwsSolutions-SQS3': 2,
+      // The three dead-letter queues (reconcile and check-in schedules, order-events pipe).
+      'AwsSolutions-SQS3': 3,
+      'Serverless-SQSRedrivePolicy': 3,
+      // Per function: none is invoked asynchronously without somewhere for its failures to go.
+      'Serverless-LambdaDLQ': 13,
+      'Serverless-LambdaAsyncFailureDestination': 1,
     });
   });
 
@@ -95,7 +109,7 @@ describe('cdk-nag AwsSolutions', () => {
         const role = new Role(stack, 'Careless', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
         role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }));
       }
-      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       return () => app.synth();
     };
     expect(synth(false)).not.toThrow();

@@ -5,9 +5,9 @@ import { PROJECT_ROOT } from '../../infra/bundling.js';
 import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.js';
 import { TERMINAL_KEY_ACTIONS } from '../../infra/keys.js';
 import { TABLE_ACTIONS } from '../../infra/ledger.js';
-import { asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
+import { CALLBACK_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
 
-const { stack, template, logicalId } = synthStack();
+const { stack, template, logicalId, fn } = synthStack(CALLBACK_CONTEXT);
 
 interface Grant {
   action: string;
@@ -25,7 +25,7 @@ function grantsOfRole(roleLogicalId: string): Grant[] {
     );
 }
 
-const grantsOf = (name: FunctionId) => grantsOfRole(logicalId(stack.functions[name].role));
+const grantsOf = (name: FunctionId) => grantsOfRole(logicalId(fn(name).role));
 const allGrants = FUNCTION_IDS.flatMap((name) => grantsOf(name).map((grant) => ({ ...grant, name })));
 
 const TERMINALS = ':secret:upay/terminals/*';
@@ -90,8 +90,8 @@ describe('terminal keys (invariant 5)', () => {
 });
 
 describe('the ledger table', () => {
-  it('lets the terminal, records and worklist-reading functions only read', () => {
-    for (const name of ['terminal', 'attention', 'report', 'terminals'] as const) expect(actionsOn(name, 'dynamodb', () => true), name).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  it('lets the terminal, records, worklist-reading and order-events functions only read', () => {
+    for (const name of ['terminal', 'attention', 'report', 'terminals', 'order-events'] as const) expect(actionsOn(name, 'dynamodb', () => true), name).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   it('lets every other function read and write items, but never delete, scan or batch', () => {
@@ -123,11 +123,13 @@ describe('the ledger table', () => {
 });
 
 describe('policies as a whole', () => {
-  it('has no Resource "*" but for X-Ray, whose calls take no resource', () => {
+  it('has no Resource "*" but for X-Ray and the pipe listing streams, whose calls take no resource', () => {
     const everyRole = Object.keys(resourcesOf(template, 'AWS::IAM::Role')).flatMap(grantsOfRole);
     const anywhere = everyRole.filter((grant) => grant.resource === '"*"').map((grant) => grant.action);
     expect(anywhere.length).toBeGreaterThan(0);
-    for (const action of anywhere) expect(action).toMatch(/^xray:/);
+    for (const action of anywhere) expect(action).toMatch(/^xray:|^dynamodb:ListStreams$/);
+    const pipeRole = logicalId(stack.node.findChild('Events').node.findChild('PipeRole'));
+    expect(grantsOfRole(pipeRole).filter((grant) => grant.resource === '"*"').map((grant) => grant.action)).toEqual(['dynamodb:ListStreams']);
   });
 
   it('grants no wildcard action', () => {
@@ -143,11 +145,11 @@ describe('policies as a whole', () => {
   it('gives each function its own role, writing only to its own log group, with no managed policy', () => {
     const roles = resourcesOf(template, 'AWS::IAM::Role');
     for (const name of FUNCTION_IDS) {
-      const role = roles[logicalId(stack.functions[name].role)];
+      const role = roles[logicalId(fn(name).role)];
       expect(role?.Properties.ManagedPolicyArns, name).toBeUndefined();
       const logs = grantsOf(name).filter((grant) => grant.action.startsWith('logs:'));
       expect(logs.map((grant) => grant.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-      for (const grant of logs) expect(grant.resource, name).toContain(logicalId(stack.functions[name].logGroup));
+      for (const grant of logs) expect(grant.resource, name).toContain(logicalId(fn(name).logGroup));
     }
   });
 

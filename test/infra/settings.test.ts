@@ -21,7 +21,42 @@ describe('deploy-time settings', () => {
       businessTimeZone: 'Asia/Shanghai',
       logRetention: RetentionDays.THREE_MONTHS,
       throttle: { rateLimit: 50, burstLimit: 100 },
+      callbackThrottle: { rateLimit: 10, burstLimit: 20 },
+      allowPasswordAuth: false,
     });
+  });
+
+  it('takes the recovery, domain, callback and replica keys, and refuses malformed ones', () => {
+    expect(
+      settings({
+        tableName: 'upay-restored',
+        tableKeyArn: 'arn:aws:kms:ap-southeast-1:111122223333:key/1234',
+        tableStreamArn: 'arn:aws:dynamodb:ap-southeast-1:111122223333:table/upay-restored/stream/2026-01-01T00:00:00.000',
+        userPoolId: 'ap-southeast-1_AbC123',
+        domainName: 'Pay.Example.com',
+        certificateArn: 'arn:aws:acm:ap-southeast-1:111122223333:certificate/abcd',
+        secretReplicaRegion: 'ap-east-1',
+        callbackReservedConcurrency: '5',
+        callbackRateLimit: 3,
+        allowPasswordAuth: 'true',
+      }),
+    ).toMatchObject({
+      adoptTable: { name: 'upay-restored', keyArn: expect.stringContaining(':kms:'), streamArn: expect.stringContaining('/stream/') },
+      userPoolId: 'ap-southeast-1_AbC123',
+      domain: { name: 'pay.example.com', certificateArn: expect.stringContaining(':acm:') },
+      secretReplicaRegion: 'ap-east-1',
+      callbackReservedConcurrency: 5,
+      callbackThrottle: { rateLimit: 3, burstLimit: 20 },
+      allowPasswordAuth: true,
+    });
+    expect(() => settings({ domainName: 'pay.example.com' })).toThrow(/certificateArn/);
+    expect(() => settings({ domainName: 'pay example', certificateArn: 'arn:aws:acm:x:1:certificate/a' })).toThrow(/domainName/);
+    expect(() => settings({ tableStreamArn: 'arn:aws:dynamodb:x:1:table/t/stream/s' })).toThrow(/only goes with tableName/);
+    expect(() => settings({ tableName: 'table-1', tableKeyArn: 'key-1' })).toThrow(/tableKeyArn/);
+    expect(() => settings({ userPoolId: 'pool' })).toThrow(/userPoolId/);
+    expect(() => settings({ secretReplicaRegion: 'mars' })).toThrow(/secretReplicaRegion/);
+    expect(() => settings({ allowPasswordAuth: 'yes' })).toThrow(/allowPasswordAuth/);
+    expect(() => settings({ callbackReservedConcurrency: 0 })).toThrow(/callbackReservedConcurrency/);
   });
 
   it('takes numbers given on the command line as strings', () => {
