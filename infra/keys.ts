@@ -35,6 +35,8 @@ export const KEY_USE_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['kms:Decrypt', 'kms:GenerateDataKey'],
   activate: ['kms:Decrypt', 'kms:GenerateDataKey'],
   age: [],
+  // Scheduling a deletion reads nothing.
+  retire: [],
   none: [],
 };
 
