@@ -256,3 +256,32 @@ describe('overlapping reconcile runs', () => {
     expect(queries).toBe(1);
   });
 });
+
+describe('an admin cancel racing a pay that has not reached the provider yet', () => {
+  it('does not close the order on "no such order": the pay that arrives after it is cancelled, ledger and books alike', async () => {
+    const clientSn = newSn('cancel-race');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const late: PaymentDeps['upay'] = {
+      ...killedAfter('pay', Infinity).client,
+      pay: async (...args: Parameters<UpayClient['pay']>) => {
+        await gate;
+        return upay.pay(...args);
+      },
+    };
+    const paying = pay(deps(late), payRequest(clientSn));
+    let recorded = await ledger.getOrder(orderIdFor(clientSn));
+    for (let poll = 0; poll < 400 && !recorded; poll += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      recorded = await ledger.getOrder(orderIdFor(clientSn));
+    }
+    // The cancel reaches the provider first: it has no such order yet.
+    const canceled = await reverse(deps(), { order_id: orderIdFor(clientSn) }, STORE, 'cancel', 'admin');
+    expect(canceled).toMatchObject({ kind: 'done', found: { order: { order_status: 'CREATED', reversal: 'cancel' } } });
+    // Then the pay arrives, and the customer is charged.
+    release();
+    await paying;
+    expect((await book(clientSn))?.order_status).toBe('PAID');
+    await expectMatchesBook(clientSn, 'CANCELED');
+  });
+});
