@@ -18,7 +18,8 @@ export interface TerminalDeps {
 
 /**
  * Writing a key the provider has just issued: losing it puts the terminal one step from
- * bricked, so it is retried for about half a minute, on anything but "another key is stored".
+ * bricked, so it is retried on anything but "another key is stored", for about half a minute
+ * at most, and only while the invocation has time for the attempt and the write after it.
  */
 export const KEY_WRITE_RETRY: RetryPolicy = {
   attempts: 7,
