@@ -3,7 +3,7 @@
 // `attention` index), and the reads of both. The ledger writes the attributes with every
 // order and refund it stores, so the indexes can never disagree with the items.
 import { createHash } from 'node:crypto';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Attention, Order, Refund } from '../payments/model.js';
 import { INDEX } from './schema.js';
 
@@ -116,22 +116,25 @@ export class RecordsStore {
 
   private async wholeDay<T>(storeId: string, day: string, fields?: readonly string[]): Promise<T[]> {
     const orders: T[] = [];
+    const input = {
+      TableName: this.tableName,
+      IndexName: INDEX.storeDay.name,
+      KeyConditionExpression: 'store_day = :day',
+      ExpressionAttributeValues: { ':day': storeDay(storeId, day) },
+      ...(fields ? { ProjectionExpression: fields.map((_, index) => `#f${index}`).join(', '), ExpressionAttributeNames: Object.fromEntries(fields.map((field, index) => [`#f${index}`, field])) } : {}),
+    };
+    for await (const page of this.pages(input)) orders.push(...(page.Items ?? []).map((item) => strip<T>(item)));
+    return orders;
+  }
+
+  /** A query's pages in order, until the caller stops asking or the last one. */
+  private async *pages(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
     let after: Record<string, unknown> | undefined;
     do {
-      const { Items = [], LastEvaluatedKey } = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX.storeDay.name,
-          KeyConditionExpression: 'store_day = :day',
-          ExpressionAttributeValues: { ':day': storeDay(storeId, day) },
-          ...(fields ? { ProjectionExpression: fields.map((_, index) => `#f${index}`).join(', '), ExpressionAttributeNames: Object.fromEntries(fields.map((field, index) => [`#f${index}`, field])) } : {}),
-          ...(after ? { ExclusiveStartKey: after } : {}),
-        }),
-      );
-      orders.push(...Items.map((item) => strip<T>(item)));
-      after = LastEvaluatedKey;
+      const page = await this.db.send(new QueryCommand({ ...input, ...(after ? { ExclusiveStartKey: after } : {}) }));
+      yield page;
+      after = page.LastEvaluatedKey;
     } while (after);
-    return orders;
   }
 
   /** An order's refunds (eventually consistent: for listings, not for decisions). */
@@ -162,21 +165,8 @@ export class RecordsStore {
     const counts = await Promise.all(
       Array.from({ length: ATTENTION_SHARDS }, async (_, shard) => {
         let count = 0;
-        let after: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: INDEX.attention.name,
-              KeyConditionExpression: 'attention_shard = :shard',
-              ExpressionAttributeValues: { ':shard': `attention#${shard}` },
-              Select: 'COUNT',
-              ...(after ? { ExclusiveStartKey: after } : {}),
-            }),
-          );
-          count += page.Count ?? 0;
-          after = page.LastEvaluatedKey;
-        } while (after);
+        const input = { TableName: this.tableName, IndexName: INDEX.attention.name, KeyConditionExpression: 'attention_shard = :shard', ExpressionAttributeValues: { ':shard': `attention#${shard}` }, Select: 'COUNT' as const };
+        for await (const page of this.pages(input)) count += page.Count ?? 0;
         return count;
       }),
     );
@@ -185,23 +175,20 @@ export class RecordsStore {
 
   private async shardCases(shard: string, options: { limit: number; after?: string; storeId?: string }): Promise<{ cases: CaseEntry[]; more: boolean }> {
     const cases: CaseEntry[] = [];
-    let after: Record<string, unknown> | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: INDEX.attention.name,
-          KeyConditionExpression: options.after !== undefined ? 'attention_shard = :shard AND attention_since > :after' : 'attention_shard = :shard',
-          ...(options.storeId !== undefined ? { FilterExpression: 'store_id = :store' } : {}),
-          ExpressionAttributeValues: { ':shard': shard, ...(options.after !== undefined ? { ':after': options.after } : {}), ...(options.storeId !== undefined ? { ':store': options.storeId } : {}) },
-          Limit: options.limit + 1,
-          ...(after ? { ExclusiveStartKey: after } : {}),
-        }),
-      );
-      cases.push(...Items.map(caseEntry));
-      after = LastEvaluatedKey;
-    } while (after && cases.length <= options.limit);
-    return { cases: cases.slice(0, options.limit + 1), more: after !== undefined };
+    const input = {
+      TableName: this.tableName,
+      IndexName: INDEX.attention.name,
+      KeyConditionExpression: options.after !== undefined ? 'attention_shard = :shard AND attention_since > :after' : 'attention_shard = :shard',
+      ...(options.storeId !== undefined ? { FilterExpression: 'store_id = :store' } : {}),
+      ExpressionAttributeValues: { ':shard': shard, ...(options.after !== undefined ? { ':after': options.after } : {}), ...(options.storeId !== undefined ? { ':store': options.storeId } : {}) },
+      Limit: options.limit + 1,
+    };
+    for await (const page of this.pages(input)) {
+      cases.push(...(page.Items ?? []).map(caseEntry));
+      // One more than a page shows whether the shard goes on.
+      if (cases.length > options.limit) return { cases: cases.slice(0, options.limit + 1), more: true };
+    }
+    return { cases, more: false };
   }
 }
 

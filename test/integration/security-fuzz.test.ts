@@ -17,6 +17,7 @@ import type { LocalStack } from '../../local/stack.js';
 import { ROUTES, routeKey, type FunctionName, type RouteEntry } from '../../lib/api/routes.js';
 import { payBody, precreateBody, refundBody, revokeBody } from '../../lib/api/schemas/payments.js';
 import { activationBody } from '../../lib/api/schemas/terminals.js';
+import { resolveBody } from '../../lib/api/schemas/records.js';
 import { activate, barcode, call, startTestStack } from './helpers/local-stack.js';
 import { effectProbe, errorShapeProblem, mintToken, rawRequest, startCallbackReceiver, type CallbackReceiver, type Effects, type RawAnswer } from './helpers/security.js';
 
@@ -103,7 +104,7 @@ const edgeValue: fc.Arbitrary<unknown> = fc.oneof(
 // ---------------------------------------------------------------- the routes
 
 /** The routes with a body schema: a body the schema accepts may legitimately do something. */
-const SCHEMAS: Partial<Record<FunctionName, z.ZodType>> = { activate: activationBody, pay: payBody, precreate: precreateBody, refund: refundBody, revoke: revokeBody, cancel: revokeBody };
+const SCHEMAS: Partial<Record<FunctionName, z.ZodType>> = { activate: activationBody, pay: payBody, precreate: precreateBody, refund: refundBody, revoke: revokeBody, cancel: revokeBody, resolve: resolveBody };
 
 interface Target {
   method: string;
@@ -126,6 +127,11 @@ const KEYS = {
   revoke: 'POST /v1/orders/{order_id}/revoke',
   cancel: 'POST /v1/orders/{order_id}/cancel',
   notify: 'POST /v1/upay/notify',
+  attention: 'GET /v1/attention',
+  resolve: 'POST /v1/orders/{order_id}/resolve',
+  report: 'GET /v1/reports/daily',
+  terminals: 'GET /v1/terminals',
+  retire: 'POST /v1/terminals/{terminal_sn}/retire',
 } as const;
 
 /** Where the properties aim each route: real resources of the store, except check-in (a ghost: no key rotation per run). */
@@ -163,6 +169,18 @@ function target(route: RouteEntry): Target {
       return { method: 'POST', path: `/v1/orders/${orders.cancel.order_id}/cancel`, schema: SCHEMAS.cancel, base: () => ({}) };
     case KEYS.notify:
       return { method: 'POST', path: route.path };
+    case KEYS.attention:
+      return { method: 'GET', path: route.path };
+    case KEYS.resolve:
+      // An order with no open case: a body the schema accepts is a 409 that changes nothing.
+      return { method: 'POST', path: `/v1/orders/${orders.query.order_id}/resolve`, schema: SCHEMAS.resolve, base: () => ({ note: 'fuzz' }) };
+    case KEYS.report:
+      return { method: 'GET', path: `${route.path}?date=2026-12-01` };
+    case KEYS.terminals:
+      return { method: 'GET', path: route.path };
+    case KEYS.retire:
+      // A ghost: no run retires the store's till.
+      return { method: 'POST', path: `/v1/terminals/${GHOST_TERMINAL}/retire` };
     default:
       throw new Error(`no fuzz target for ${routeKey(route)}: add one`);
   }
@@ -269,7 +287,7 @@ beforeEach(() => {
 describe('every route under random input', () => {
   it('has a fuzz target for every route in ROUTES', () => {
     for (const entry of ROUTES) expect(() => target(entry), routeKey(entry)).not.toThrow();
-    expect(bodyRoutes.map(routeKey).sort()).toEqual([KEYS.activate, KEYS.cancel, KEYS.pay, KEYS.precreate, KEYS.refund, KEYS.revoke].sort());
+    expect(bodyRoutes.map(routeKey).sort()).toEqual([KEYS.activate, KEYS.cancel, KEYS.pay, KEYS.precreate, KEYS.refund, KEYS.resolve, KEYS.revoke].sort());
   });
 
   it('answers random JSON values as the body of any route without a 5xx, refusing every body its schema refuses, with no effect for a 4xx', async () => {
