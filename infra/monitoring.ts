@@ -27,6 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionId } from './functions.js';
+import { CHECKIN_WORST_MS } from '../lib/terminals/budget.js';
 
 /** As lib/api/observability.ts publishes them (an infra test holds the two together). */
 export const METRICS_NAMESPACE = 'UpayBackend';
@@ -61,10 +62,10 @@ export const PAY_P99_MS = 25_000;
 export const NEAR_TIMEOUT_SHARE = 0.8;
 /**
  * Jobs that pace themselves stop this many seconds before their timeout by design (reconcile:
- * RECONCILE_RESERVE_MS; the fleet check-in: its RESERVE_MS), so their normal runs pass 80%:
- * for them, "near" is inside half that reserve.
+ * RECONCILE_RESERVE_MS's default; the fleet check-in: a check-in's worst case), so their normal
+ * runs pass 80%: for them, "near" is inside half that reserve.
  */
-export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 15, 'checkin-fleet': 30 };
+export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 2, 'checkin-fleet': CHECKIN_WORST_MS / 1000 };
 
 export function nearTimeoutMs(name: FunctionId): number {
   const timeout = FUNCTIONS[name].timeoutSeconds;

@@ -10,6 +10,7 @@ import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESER
 import { STREAM_FILTER } from '../../infra/order-events.js';
 import { EVENT_SOURCE } from '../../lib/events/order-events.js';
 import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
+import { CHECKIN_WORST_MS } from '../../lib/terminals/budget.js';
 
 const full = synthStack(CALLBACK_CONTEXT);
 const { stack, template, logicalId, fn, functionLogicalId } = full;
@@ -181,10 +182,10 @@ describe('alarms', () => {
       expect(named(`${name}-NearTimeout`), name).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: Math.round(FUNCTIONS[name].timeoutSeconds * 1000 * NEAR_TIMEOUT_SHARE) });
     }
     // The jobs end a reserve before their timeout by design: near is inside half of it.
-    expect(named('reconcile-NearTimeout')?.Threshold).toBe(52_500);
-    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(885_000);
-    expect(readFileSync(join(PROJECT_ROOT, 'lib/api/config.ts'), 'utf8')).toMatch(/RECONCILE_RESERVE_MS: .*default\(15_000\)/);
-    expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = 30_000;/);
+    expect(named('reconcile-NearTimeout')?.Threshold).toBe(89_000);
+    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(900_000 - CHECKIN_WORST_MS / 2);
+    expect(readFileSync(join(PROJECT_ROOT, 'lib/api/config.ts'), 'utf8')).toMatch(/RECONCILE_RESERVE_MS: .*default\(2_000\)/);
+    expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = CHECKIN_WORST_MS;/);
   });
 
   it('alarms on DynamoDB throttles and system errors of the table', () => {
