@@ -1,6 +1,6 @@
 // POST /v1/terminals/{terminal_sn}/retire (admin): take a terminal out of service for good.
-// Its orders stay readable and refundable; its key is scheduled for deletion (DEPLOY.md says
-// how to undo within the recovery window).
+// Its orders stay readable and refundable: its key is kept until their refunds are over, then
+// the daily fleet run schedules it for deletion (DEPLOY.md, "Retiring a terminal").
 import { route, json } from '../lib/api/route.js';
 import { ApiError } from '../lib/api/errors.js';
 import { appContext } from '../lib/api/context.js';

@@ -16,11 +16,11 @@ export type LedgerAccess = 'read' | 'write';
  * - `activate`: `create` (CreateSecret, GetSecretValue to recognise its own retry) and
  *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
  * - `age`: `currentSince` (ListSecretVersionIds), never the key itself;
- * - `retire`: schedules a retired terminal's secret for deletion (DeleteSecret, with a
- *   recovery window; lib/keys/retirement.ts), never reads it;
+ * - `fleet`: `rotate`, and schedules retired terminals' secrets for deletion once their
+ *   refunds are over (DeleteSecret, with a recovery window; lib/terminals/retired-keys.ts);
  * - `none`: no key at all.
  */
-export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'retire' | 'none';
+export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'fleet' | 'none';
 
 export interface FunctionSpec {
   description: string;
@@ -54,14 +54,14 @@ export const FUNCTIONS = {
   // more than that, so the next tick overlaps it (claimed steps make that safe) and no gap opens.
   reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 90, ledger: 'write', keys: 'sign' },
   // Hands its cursor to a fresh invocation of itself when time runs short.
-  'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'rotate' },
+  'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'fleet' },
   attention: { description: 'GET /v1/attention: the worklist of cases for a person', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   // Queries the provider before it books anything.
   resolve: { description: 'POST /v1/orders/{order_id}/resolve: close a case', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
   // Reads a whole store-day of orders.
   report: { description: 'GET /v1/reports/daily: the day\'s totals or CSV', memoryMb: 1024, timeoutSeconds: 29, ledger: 'read', keys: 'none' },
   terminals: { description: 'GET /v1/terminals: the fleet', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
-  retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'retire' },
+  retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'none' },
   // The order-events pipe's enrichment: reads the changed order, holds no key.
   'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;

@@ -35,8 +35,7 @@ export const KEY_USE_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['kms:Decrypt', 'kms:GenerateDataKey'],
   activate: ['kms:Decrypt', 'kms:GenerateDataKey'],
   age: [],
-  // Scheduling a deletion reads nothing.
-  retire: [],
+  fleet: ['kms:Decrypt', 'kms:GenerateDataKey'],
   none: [],
 };
 
@@ -45,7 +44,7 @@ export const TERMINAL_KEY_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   activate: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'],
   age: ['secretsmanager:ListSecretVersionIds'],
-  retire: ['secretsmanager:DeleteSecret'],
+  fleet: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
   none: [],
 };
 
@@ -124,7 +123,7 @@ export class Keys extends Construct {
       role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.vendorSecretArn] }));
     }
     this.allowKeyUse(role, access);
-    if (this.replicaRegion && (access === 'activate' || access === 'rotate')) {
+    if (this.replicaRegion && (access === 'activate' || access === 'rotate' || access === 'fleet')) {
       // Creating a secret with replicas, or storing a new version of one, encrypts the copy
       // in the replica region with the key's replica there (its policy defers to IAM).
       if (access === 'activate') role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:ReplicateSecretToRegions'], resources: [this.terminalSecretsArn] }));

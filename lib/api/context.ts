@@ -8,7 +8,7 @@ import { Ledger } from '../store/ledger.js';
 import { RecordsStore } from '../store/records.js';
 import { FleetStore } from '../store/fleet.js';
 import { WorklistStore } from '../store/worklist.js';
-import { localKeyRetirement, secretsManagerKeyRetirement, type KeyRetirement } from '../keys/retirement.js';
+import { localKeyRetirement, secretsManagerKeyRetirement } from '../keys/retirement.js';
 import { terminalSigner } from '../terminals/signer.js';
 import { terminalDirectory, type TerminalDirectory } from '../terminals/directory.js';
 import type { TerminalDeps } from '../terminals/deps.js';
@@ -26,7 +26,6 @@ export interface AppContext {
   records: RecordsStore;
   fleet: FleetStore;
   worklist: WorklistStore;
-  keyRetirement: KeyRetirement;
 }
 
 let context: AppContext | undefined;
@@ -65,11 +64,10 @@ function build(config: Config): AppContext {
     records: new RecordsStore(db, config.TABLE_NAME),
     fleet: new FleetStore(db, config.TABLE_NAME),
     worklist: new WorklistStore(db, config.TABLE_NAME),
-    keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(createSecretsManagerClient, config.SECRET_PREFIX),
     keys,
     registry,
     terminals: terminalDirectory(registry, config.KEY_CACHE_TTL_MS),
-    terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS },
+    terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS, keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(createSecretsManagerClient, config.SECRET_PREFIX) },
     paymentDeps: {
       ledger: new Ledger(db, config.TABLE_NAME, config.BUSINESS_TIME_ZONE),
       upay,

@@ -1,15 +1,14 @@
 // The terminal fleet as admins and ops see it: a page of terminals, and retiring one. A
 // retired terminal is skipped by the fleet check-in and refuses payments; its orders stay
-// readable and refundable; its key is scheduled for deletion.
+// readable and refundable, so its key is kept until their refunds are over
+// (lib/terminals/retired-keys.ts).
 import type { FleetPage, Terminal, TerminalStatus } from '../store/terminal-registry.js';
 import type { RetireResult } from '../store/fleet.js';
-import type { KeyRetirement } from '../keys/retirement.js';
 import type { Telemetry } from '../telemetry.js';
 
 export interface FleetDeps {
   registry: { get(terminalSn: string): Promise<Terminal | undefined>; listFleet(limit: number, cursor?: string): Promise<FleetPage> };
   fleet: { retire(terminalSn: string, storeId: string, nowMs: number): Promise<RetireResult> };
-  keyRetirement: KeyRetirement;
   telemetry: Telemetry;
   now: () => number;
 }
@@ -43,15 +42,11 @@ export async function listTerminals(deps: Pick<FleetDeps, 'registry'>, filter: T
 
 export type RetireOutcome = RetireResult;
 
-/**
- * Marks the terminal retired, then schedules its key for deletion: in that order, so a key is
- * never gone while the terminal could still be used. A retry of a retirement schedules again.
- */
+/** Marks the terminal retired; its key stays (refunds of its orders are signed with it). */
 export async function retireTerminal(deps: FleetDeps, terminalSn: string, storeId: string): Promise<RetireOutcome> {
   const result = await deps.fleet.retire(terminalSn, storeId, deps.now());
   if (result.kind !== 'retired') return result;
-  const scheduled = await deps.keyRetirement.scheduleDeletion(terminalSn);
-  deps.telemetry.info('terminal retired', { terminal_sn: terminalSn, key_deletion_date: scheduled.deletion_date });
+  deps.telemetry.info('terminal retired', { terminal_sn: terminalSn });
   deps.telemetry.count('TerminalRetired');
   return result;
 }

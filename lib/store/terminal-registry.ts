@@ -37,6 +37,8 @@ export interface Terminal {
   checkin_in_flight?: CheckinInFlight;
   /** When an admin retired it: no more check-ins or payments, its key scheduled for deletion. */
   retired_at?: string;
+  /** When Secrets Manager deletes a retired terminal's key (scheduled once refunds are over). */
+  key_deletion_at?: string;
 }
 
 export type ActivationClaim =
@@ -72,7 +74,7 @@ export const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn
 // Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
 const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
-const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight', 'retired_at'] as const;
+const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight', 'retired_at', 'key_deletion_at'] as const;
 
 export function toTerminal(item: Record<string, unknown>): Terminal {
   const terminal: Record<string, unknown> = {};
@@ -267,6 +269,11 @@ export class TerminalRegistry {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Notes that a retired terminal's key is scheduled for deletion; false if it was not retired. */
+  async markKeyDeletionScheduled(terminalSn: string, deletionDate: string): Promise<boolean> {
+    return this.updateIf(terminalSn, 'SET key_deletion_at = if_not_exists(key_deletion_at, :at)', '#status = :retired', { ':at': deletionDate, ':retired': 'retired' });
   }
 
   /** Records a problem seen while using the terminal (e.g. its key refused) without a lease. */

@@ -3,6 +3,7 @@ import { KeyExistsError, type KeyStore } from '../keys/index.js';
 import type { RetryPolicy } from './retry.js';
 import type { TerminalRegistry } from '../store/terminal-registry.js';
 import type { Telemetry } from '../telemetry.js';
+import type { KeyRetirement } from '../keys/retirement.js';
 
 export interface TerminalDeps {
   upay: Pick<UpayClient, 'activate' | 'checkin'>;
@@ -14,6 +15,8 @@ export interface TerminalDeps {
   providerTimeoutMs?: number;
   /** How a freshly issued key's write is retried (default KEY_WRITE_RETRY). */
   keyWriteRetry?: RetryPolicy;
+  /** Schedules retired terminals' keys for deletion (the fleet run); absent, none is deleted. */
+  keyRetirement?: KeyRetirement;
 }
 
 /**

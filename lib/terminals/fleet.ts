@@ -2,12 +2,14 @@
 // key writes, carries on past failures, and stops taking work when the invocation's time
 // runs short, handing back a cursor to resume from. A terminal checked in recently is
 // skipped, so a resumed or repeated run never rotates a key twice in a day. It also finishes
-// activations that died during their key write (an `activating` terminal past its claim lease).
+// activations that died during their key write (an `activating` terminal past its claim lease),
+// and schedules retired terminals' keys for deletion once their refunds are over.
 import { checkInTerminal, type CheckinResult } from './checkin.js';
 import { CLAIM_LEASE_MS, finishInterruptedActivation } from './activation.js';
 import type { TerminalDeps } from './deps.js';
 import type { Pacer } from './pacer.js';
 import type { Terminal } from '../store/terminal-registry.js';
+import { deleteRetiredKeys } from './retired-keys.js';
 
 export interface FleetOptions {
   cursor?: string;
@@ -30,17 +32,20 @@ export interface FleetReport {
   skipped: number;
   /** Activations that died in their key write, found and judged (finished or parked). */
   interrupted_activations: number;
+  /** Retired terminals whose key was scheduled for deletion, their refund period over. */
+  keys_scheduled_for_deletion: number;
   /** Set when the run stopped early: resume from here. */
   cursor?: string;
 }
 
 export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): Promise<FleetReport> {
-  const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0 };
+  const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0, keys_scheduled_for_deletion: 0 };
   let cursor = options.cursor;
   for (;;) {
     const page = await deps.registry.listFleet(options.pageSize, cursor);
     const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
     for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
+    if (deps.keyRetirement) report.keys_scheduled_for_deletion += await deleteRetiredKeys({ ...deps, keyRetirement: deps.keyRetirement }, page.terminals);
     const due = page.terminals.filter((terminal) => isDue(terminal, deps.now(), options.minIntervalMs));
     report.skipped += page.terminals.length - due.length - interrupted.length;
     const finished = await runPage(deps, options, due, report);

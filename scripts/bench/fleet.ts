@@ -120,7 +120,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
       const writesFrom = secrets.calls.length;
       const started = performance.now();
       const deps = { upay, keys: keyStore, registry, telemetry: silentTelemetry, now: () => Date.now() + day * DAY_MS, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS };
-      const total: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0 };
+      const total: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0, keys_scheduled_for_deletion: 0 };
       let cursor: string | undefined;
       // One Lambda invocation's budget per round; the real function hands its cursor on the same way.
       for (let round = 0; round < 10; round += 1) {

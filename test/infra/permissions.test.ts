@@ -61,10 +61,11 @@ describe('terminal keys (invariant 5)', () => {
     expect(actionsOn('terminal', 'secretsmanager', () => true)).toEqual(['secretsmanager:ListSecretVersionIds']);
   });
 
-  it('lets check-ins read and put terminal keys, and create none', () => {
-    for (const name of ['checkin', 'checkin-fleet'] as const) {
-      expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
-    }
+  it('lets check-ins read and put terminal keys, and create none; only the fleet run deletes (retired keys)', () => {
+    expect(actionsOn('checkin', 'secretsmanager', onTerminals)).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(actionsOn('checkin-fleet', 'secretsmanager', onTerminals)).toEqual(['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    const deleters = [...new Set(allGrants.filter((grant) => grant.action === 'secretsmanager:DeleteSecret').map((grant) => grant.name))];
+    expect(deleters).toEqual(['checkin-fleet']);
   });
 
   it('lets only activate read the vendor credentials', () => {

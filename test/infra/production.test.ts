@@ -48,7 +48,7 @@ describe('the secrets key', () => {
     const statements = statementsOf(secretsKey?.Properties);
     const users = statements.filter((statement) => asArray(statement.Action as string[]).includes('kms:Decrypt') && statement.Sid !== 'BreakGlass');
     const principals = users.map((statement) => JSON.stringify((statement.Principal as Json).AWS));
-    const expected = FUNCTION_IDS.filter((name) => ['sign', 'rotate', 'activate'].includes(FUNCTIONS[name].keys));
+    const expected = FUNCTION_IDS.filter((name) => ['sign', 'rotate', 'activate', 'fleet'].includes(FUNCTIONS[name].keys));
     expect(principals.sort()).toEqual(expected.map((name) => JSON.stringify(roleArn(name))).sort());
     for (const name of ['terminal', 'order-events'] as const) expect(principals, name).not.toContain(JSON.stringify(roleArn(name)));
     for (const statement of users) expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');

@@ -63,7 +63,7 @@ describe('a fleet run', () => {
       (s) => (s === sn(2) ? rejected('UPAY_TERMINAL_STATUS_ABNORMAL') : s === sn(3) || s === sn(4) ? transport('timeout') : checkedIn(s, `${s}-new`)),
     );
     const report = await checkInFleet(w.deps, options());
-    expect(report).toEqual({ checked_in: 1, failed: 1, unconfirmed: 1, parked: 1, skipped: 2, interrupted_activations: 0 });
+    expect(report).toEqual({ checked_in: 1, failed: 1, unconfirmed: 1, parked: 1, skipped: 2, interrupted_activations: 0, keys_scheduled_for_deletion: 0 });
     expect(checkedInSns()).toEqual([sn(1), sn(2), sn(3), sn(4)]);
     expect(w.registry.mustTerminal(sn(3)).status).toBe('checkin_unconfirmed');
     expect(w.registry.mustTerminal(sn(4)).status).toBe('parked');
@@ -101,6 +101,20 @@ describe('a fleet run', () => {
     expect(checkedInSns()).toEqual([sn(2)]);
   });
 
+  it("keeps a retired terminal's key while its orders can be refunded, then schedules its deletion once", async () => {
+    const retiredAgo = (days: number) => ({ status: 'retired' as const, retired_at: iso(START - days * DAY) });
+    w = fleet([terminal({ terminal_sn: sn(1), ...retiredAgo(99) }), terminal({ terminal_sn: sn(2), ...retiredAgo(101) }), terminal({ terminal_sn: sn(3), checked_in_at: iso(START - 3 * DAY) })]);
+    const scheduled: string[] = [];
+    const deps = { ...w.deps, keyRetirement: { scheduleDeletion: async (terminalSn: string) => (scheduled.push(terminalSn), { deletion_date: iso(START + 30 * DAY) }) } };
+    expect(await checkInFleet(deps, options())).toMatchObject({ checked_in: 1, keys_scheduled_for_deletion: 1 });
+    expect(scheduled).toEqual([sn(2)]);
+    expect(w.registry.mustTerminal(sn(2)).key_deletion_at).toBe(iso(START + 30 * DAY));
+    expect(w.registry.mustTerminal(sn(1)).key_deletion_at).toBeUndefined();
+    expect(await checkInFleet(deps, options())).toMatchObject({ keys_scheduled_for_deletion: 0 });
+    expect(scheduled).toEqual([sn(2)]);
+    expect(checkedInSns()).toEqual([sn(3)]);
+  });
+
   it('does not retry, in a resumed run, a terminal whose check-in was lost earlier in the same run', async () => {
     w = fleet([terminal({ terminal_sn: sn(1) }), terminal({ terminal_sn: sn(2) })], (s) => (s === sn(1) ? transport('timeout') : checkedIn(s, `${s}-new`)));
     let budget = 1;
@@ -115,7 +129,7 @@ describe('a fleet run', () => {
   it('counts a terminal busy with another check-in as skipped', async () => {
     w = fleet([terminal({ terminal_sn: sn(1) })]);
     w.registry.seed(terminal({ terminal_sn: sn(1) }), { owner: 'admin', until: START + 60_000 });
-    expect(await checkInFleet(w.deps, options())).toEqual({ checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 1, interrupted_activations: 0 });
+    expect(await checkInFleet(w.deps, options())).toEqual({ checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 1, interrupted_activations: 0, keys_scheduled_for_deletion: 0 });
     expect(w.upay.calls).toEqual([]);
   });
 

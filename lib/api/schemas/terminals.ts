@@ -35,6 +35,7 @@ export const terminalSchema = z
       .optional()
       .meta({ description: 'A check-in that called the provider and has not recorded its end (a run that died leaves it; the next check-in judges it)' }),
     retired_at: z.iso.datetime().optional(),
+    key_deletion_at: z.iso.datetime().optional().meta({ description: 'A retired terminal: when its key is deleted (set once its refund period is over; see DEPLOY.md)' }),
   })
   .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
 

@@ -164,6 +164,14 @@ export class FakeRegistry implements RegistryPort {
     return true;
   }
 
+  async markKeyDeletionScheduled(terminalSn: string, deletionDate: string): Promise<boolean> {
+    this.enter('markKeyDeletionScheduled', [terminalSn, deletionDate]);
+    const row = this.rows.get(terminalSn);
+    if (row?.terminal.status !== 'retired') return false;
+    row.terminal.key_deletion_at ??= deletionDate;
+    return true;
+  }
+
   async recordError(terminalSn: string, lastError: TerminalError): Promise<void> {
     this.enter('recordError', [terminalSn, lastError]);
     const row = this.rows.get(terminalSn);
