@@ -3,12 +3,15 @@
 // limit allows; an order still open is left to reconcile, which polls until the deadline
 // and then cancels. The order and its next step are stored before the provider is called,
 // so no order is left in limbo if this Lambda dies anywhere (invariant 1).
-import { checkRequest, type PayRequest } from '../upay/index.js';
+import { checkRequest, type PayRequest, type TransportOutcome } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
 import type { Order } from './model.js';
 import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
 import { payVerdict, queryVerdict } from './outcomes.js';
+import { payMayStillArrive } from './reversal.js';
 import { settle } from './settle.js';
+
+const TOO_LATE: TransportOutcome = { kind: 'transport', failure: { kind: 'not_sent', cause: 'the request outlived its lifetime before sending' } };
 
 export const isOpen = (order: Order) => order.order_status === 'CREATED' && order.attention === undefined && order.reversal === undefined;
 
@@ -21,7 +24,12 @@ export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Pro
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;
 
-  const outcome = await callProvider(deps, order.terminal_sn, (terminal) => deps.upay.pay(terminal, request, { timeoutMs: timing.providerTimeoutMs }));
+  // Reconcile takes "no such order" as final once the request's lifetime is over. A request
+  // answered early (503 before the Lambda timeout) is frozen, not killed, and may resume on a
+  // later invocation: past its lifetime it must not send at all.
+  const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>
+    payMayStillArrive(deps, order) ? deps.upay.pay(terminal, request, { timeoutMs: timing.providerTimeoutMs }) : Promise.resolve(TOO_LATE),
+  );
   const settled = await settle(deps, order, payVerdict(outcome), rawOf(outcome));
   deps.telemetry.count(`Pay_${outcome.kind}`);
   return { kind: 'created', found: { order: await pollWhileOpen(deps, settled, started), refunds: [] } };

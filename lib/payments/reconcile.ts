@@ -100,9 +100,18 @@ function retryPatiently(deps: PaymentDeps, order: Order, work: Work, next: Parti
   return reschedule(deps, order, work, { ...next, attempts: work.attempts + 1, due_at: due });
 }
 
+/** A deadline cancel goes out within this of the deadline: a query near it waits no longer for its answer. */
+const DEADLINE_CANCEL_SLACK_MS = 4_000;
+
+function queryTimeout(deps: PaymentDeps, order: Order, work: Work): number {
+  // Only an open payment's poll leads to the deadline cancel; a reversal's query waits as usual.
+  const untilCancel = order.reversal ? 0 : work.deadline_at + DEADLINE_CANCEL_SLACK_MS - deps.now();
+  return untilCancel > 0 ? Math.min(deps.timing.providerTimeoutMs, untilCancel) : deps.timing.providerTimeoutMs;
+}
+
 async function queryStep(deps: PaymentDeps, order: Order, work: Work): Promise<void> {
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>
-    deps.upay.query(terminal, order.sn ? { sn: order.sn } : { client_sn: order.client_sn }, { timeoutMs: deps.timing.providerTimeoutMs }),
+    deps.upay.query(terminal, order.sn ? { sn: order.sn } : { client_sn: order.client_sn }, { timeoutMs: queryTimeout(deps, order, work) }),
   );
   const verdict = queryVerdict(outcome);
   const provider = providerState(rawOf(outcome), 'order' in outcome ? outcome.order : undefined);

@@ -103,6 +103,9 @@ function orderChanges(order: Order, outcome: OrderOutcome, nowMs: number): Chang
 async function resolveOrder(deps: PaymentDeps, found: OrderWithRefunds, request: ResolveRequest): Promise<ResolveResult> {
   const { order } = found;
   if (!order.attention) return { kind: 'conflict', message: 'this order has no open case', field: 'order_id' };
+  // A reversal asked for after the case opened is still with the provider: its outcome settles
+  // the order (or opens the case again); a word booked now would end its work and be undone by it.
+  if (order.work) return { kind: 'conflict', message: 'a reversal of this order is under way; resolve it once that ends', field: 'order_id' };
   if (request.outcome !== undefined && !(ORDER_OUTCOMES as readonly string[]).includes(request.outcome)) {
     return { kind: 'conflict', message: `an order case is resolved as one of ${ORDER_OUTCOMES.join(', ')}`, field: 'outcome' };
   }

@@ -223,6 +223,17 @@ describe('pay that was never sent', () => {
     expect(w.upay.methods()).toEqual(['pay']);
   });
 
+  it('does not send a pay held up past the request window (a Lambda frozen after its early answer), so it cannot reach the provider after reconcile stopped waiting for it', async () => {
+    w = world();
+    w.upay.script('pay', paidReply());
+    const signer = w.deps.signer;
+    // Held up before sending for longer than a request lives: reconcile may have closed the order meanwhile.
+    w.deps.signer = { call: (terminalSn, send) => (w.clock.advance(TIMING.requestLifetimeMs), signer.call(terminalSn, send)) };
+    const result = await pay(w.deps, input());
+    expect(w.upay.methods()).toEqual([]);
+    expect(orderOf(result)).toMatchObject({ order_status: 'PAY_CANCELED', net_amount: 0 });
+  });
+
   it('refuses a request the provider would refuse before recording or sending anything', async () => {
     w = world();
     await expect(pay(w.deps, input({ subject: 'x'.repeat(65) }))).rejects.toThrow(UpayRequestError);

@@ -124,6 +124,24 @@ describe('the query step', () => {
     expect(stored().order_status).toBe('CANCELED');
   });
 
+  it.each([-1_000, 0])('sends the deadline cancel within 5 s of the deadline when the last query (due %i ms from it) gets no answer', async (fromDeadline) => {
+    const deadline = START + 45_000;
+    w = due(openOrder({ work: work({ due_at: deadline + fromDeadline, deadline_at: deadline }) }), deadline + fromDeadline);
+    // The provider does not answer: the query waits for as long as it is allowed to.
+    w.upay.script('query', (call) => {
+      w.clock.advance(call.options?.timeoutMs ?? TIMING.providerTimeoutMs);
+      return transport('timeout');
+    });
+    let cancelSentAt = 0;
+    w.upay.script('cancel', () => {
+      cancelSentAt = w.clock.ms;
+      return canceledReply();
+    });
+    await pass(w);
+    expect(w.upay.methods()).toEqual(['query', 'cancel']);
+    expect(cancelSentAt - deadline).toBeLessThanOrEqual(5_000);
+  });
+
   it('runs the whole exception flow: polls at the interval until the deadline, then cancels at the deadline', async () => {
     w = due(openOrder());
     w.clock.ms = START;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCase, type CaseWriter, type RefundSettlement } from '../../lib/worklist/resolve.js';
 import type { Order, Refund } from '../../lib/payments/model.js';
-import { found, order, raw, refundItem, upayOrder, world, type World } from './support/payments.js';
+import { reverse } from '../../lib/payments/reversal.js';
+import { step } from '../../lib/payments/reconcile.js';
+import { found, order, raw, refundItem, STORE, upayOrder, world, type World } from './support/payments.js';
 
 const ATTENTION = { reason: 'provider order status PAY_ERROR', at: '2026-05-12T02:00:01.000Z' };
 
@@ -55,6 +57,23 @@ describe('resolving an order case', () => {
     expect(await resolveCase({ ...w.deps, cases: w.cases }, request({ outcome: 'CANCELED' }))).toMatchObject({ kind: 'conflict', field: 'outcome' });
     const quiet = setup(order());
     expect(await resolveCase({ ...quiet.deps, cases: quiet.cases }, request({ outcome: 'PAID' }))).toMatchObject({ kind: 'conflict', field: 'order_id' });
+  });
+
+  it('leaves an order alone while a reversal of it is still under way, so a cancel in flight is not booked over', async () => {
+    const w = setup(order({ order_status: 'PAY_ERROR', net_amount: 0, attention: ATTENTION }));
+    const orderId = order().order_id;
+    // An admin cancels the PAY_ERROR order; the provider is still cancelling it.
+    w.upay.script('cancel', { kind: 'in_progress', aborted: false, raw: raw('CANCEL_IN_PROGRESS') });
+    expect((await reverse(w.deps, { order_id: orderId }, STORE, 'cancel', 'admin@hq')).kind).toBe('done');
+    // A person books PAID meanwhile (the provider, if asked, cannot answer).
+    expect(await resolveCase({ ...w.deps, cases: w.cases }, request({ outcome: 'PAID' }))).toMatchObject({ kind: 'conflict' });
+    // The provider finishes the cancel; reconcile's next look books what it shows.
+    const due = w.ledger.mustOrder(orderId).work?.due_at;
+    expect(due).toBeDefined();
+    w.clock.ms = due ?? 0;
+    w.upay.script('query', found(upayOrder({ order_status: 'CANCELED', net_amount: 0 })));
+    await step(w.deps, { type: 'order', order_id: orderId, due_at: w.clock.ms });
+    expect(w.ledger.mustOrder(orderId)).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
 
   it('does not let another store resolve it: it does not exist there', async () => {
