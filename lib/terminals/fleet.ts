@@ -122,6 +122,7 @@ function tally(report: FleetReport, result: CheckinResult): void {
       return;
     case 'busy':
     case 'parked':
+    case 'retired':
       report.skipped += 1;
       return;
     case 'failed':
