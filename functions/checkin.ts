@@ -21,6 +21,8 @@ export const handler = route({ operation: 'checkin', role: 'admin', path: termin
       throw new ApiError('BUSY', 'a check-in of this terminal is under way');
     case 'not_found':
       throw new ApiError('NOT_FOUND', 'no such terminal');
+    case 'retired':
+      throw new ApiError('TERMINAL_RETIRED', 'a retired terminal is not checked in', 'terminal_sn');
     case 'failed':
       throw new ApiError('PROVIDER_UNAVAILABLE', `check-in failed, the key is unchanged: ${result.reason}`);
     case 'parked':

@@ -62,6 +62,8 @@ export type LeaseResult =
   | { kind: 'leased'; terminal: Terminal }
   | { kind: 'busy' }
   | { kind: 'parked'; terminal: Terminal }
+  /** Never checked in again, even when forced: its key is scheduled for deletion. */
+  | { kind: 'retired' }
   | { kind: 'not_found' };
 
 export interface FleetPage {
@@ -193,9 +195,10 @@ export class TerminalRegistry {
           TableName: this.tableName,
           Key: terminalKey(terminalSn),
           UpdateExpression: 'SET lease_owner = :owner, lease_until = :until',
-          ConditionExpression: `attribute_exists(pk)${parkedClause} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
-          ExpressionAttributeNames: force ? undefined : { '#status': 'status' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': nowMs + leaseMs, ':now': nowMs, ...(force ? {} : { ':parked': 'parked' }) },
+          // Retired is checked here, not only by callers: a retirement after they read the status must still stop the check-in.
+          ConditionExpression: `attribute_exists(pk) AND #status <> :retired${parkedClause} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': nowMs + leaseMs, ':now': nowMs, ':retired': 'retired', ...(force ? {} : { ':parked': 'parked' }) },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -205,6 +208,7 @@ export class TerminalRegistry {
       if (!isConditionFailure(error)) throw error;
       const old = error.Item as Record<string, { S?: string }> | undefined;
       if (!old) return { kind: 'not_found' };
+      if (old.status?.S === 'retired') return { kind: 'retired' };
       if (!force && old.status?.S === 'parked' && old.checkin_in_flight === undefined) {
         const terminal = await this.get(terminalSn);
         return terminal ? { kind: 'parked', terminal } : { kind: 'not_found' };

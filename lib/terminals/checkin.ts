@@ -27,6 +27,8 @@ export type CheckinResult =
   | { kind: 'not_found'; terminal_sn: string }
   /** Parked terminals are checked in only when an admin forces it. */
   | { kind: 'parked'; terminal_sn: string }
+  /** Retired terminals are never checked in. */
+  | { kind: 'retired'; terminal_sn: string }
   /** Definitely no rotation happened; the stored key is still current. */
   | { kind: 'failed'; terminal_sn: string; reason: string }
   /** The key may have rotated without us holding the new one. */
@@ -80,6 +82,7 @@ const METRIC: Record<CheckinResult['kind'], string> = {
   busy: 'CheckinBusy',
   not_found: 'CheckinFailed',
   parked: 'CheckinSkippedParked',
+  retired: 'CheckinSkippedRetired',
 };
 
 function toResult(terminalSn: string, outcome: Outcome, status: TerminalStatus): CheckinResult {

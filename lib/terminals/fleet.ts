@@ -80,12 +80,13 @@ async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Ter
   let outOfTime = false;
   const worker = async () => {
     while (next < terminals.length) {
+      const terminal = terminals[next++] as Terminal;
+      await options.pacer.take();
+      // Judged after the pacer's wait, which spends the invocation too.
       if (options.remainingMs() < options.reserveMs) {
         outOfTime = true;
         return;
       }
-      const terminal = terminals[next++] as Terminal;
-      await options.pacer.take();
       tally(report, await checkInSafely(deps, terminal.terminal_sn, options.remainingMs));
     }
   };
@@ -127,6 +128,7 @@ function tally(report: FleetReport, result: CheckinResult): void {
       return;
     case 'busy':
     case 'parked':
+    case 'retired':
       report.skipped += 1;
       return;
     case 'failed':

@@ -36,3 +36,23 @@ describe('a terminal chaos run', () => {
     expect(report.outcomes['checkin:checked_in'] ?? 0, summary).toBeGreaterThan(0);
   });
 });
+
+describe('the sweep of a terminal chaos run', () => {
+  // Without random faults the only kills are the sweep's: it must reach every await point of a
+  // check-in, before and after its effect, including those between the provider call and the
+  // registry write that ends it.
+  it('kills a check-in at each of its await points, before and after the effect', async () => {
+    const options = { terminals: 32, days: 2, faultRate: 0, seed: 5 };
+    const world = await startTerminalChaosWorld(inject('dynamoEndpoint'), options.seed);
+    let swept: TerminalChaosReport;
+    try {
+      swept = await runTerminalChaos(world, options);
+    } finally {
+      await world.close();
+    }
+    const points = ['registry.acquireCheckinLease', 'keys.currentStored', 'registry.markCheckinInFlight', 'upay.checkin', 'keys.rotate', 'registry.finishCheckin'];
+    const expected = points.flatMap((point) => [`${point}/before`, `${point}/after`]);
+    expect(Object.keys(swept.kills).filter((point) => expected.includes(point)).sort(), terminalChaosSummary(swept, options)).toEqual([...expected].sort());
+    expect(swept.brickedSilently).toEqual([]);
+  }, 120_000);
+});

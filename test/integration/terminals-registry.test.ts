@@ -48,6 +48,13 @@ describe('the in-flight record of a check-in', () => {
     await registry.finishCheckin(sn, 'next', { status: 'parked', clear_in_flight: true });
     expect((await registry.acquireCheckinLease(sn, 'later', T0 + 200_000, 90_000)).kind).toBe('parked');
   });
+
+  it('never lets a retired terminal be leased, even forced or with an in-flight record', async () => {
+    const { terminal_sn: sn } = await registered({ status: 'retired', checkin_in_flight: IN_FLIGHT });
+    expect(await registry.acquireCheckinLease(sn, 'a', T0, 90_000)).toEqual({ kind: 'retired' });
+    expect(await registry.acquireCheckinLease(sn, 'a', T0, 90_000, true)).toEqual({ kind: 'retired' });
+    expect(await registry.get(sn)).toMatchObject({ status: 'retired' });
+  });
 });
 
 describe('activation traces', () => {

@@ -10,6 +10,7 @@ import { createTable, localDocumentClient } from '../../local/dynamodb.js';
 import { UpayClient } from '../../lib/upay/index.js';
 import { KeyStoreUnavailableError, LocalFileKeyStore, type KeyStore } from '../../lib/keys/index.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { FleetStore } from '../../lib/store/fleet.js';
 import { activateTerminal } from '../../lib/terminals/activation.js';
 import { checkInTerminal } from '../../lib/terminals/checkin.js';
 import { checkInFleet } from '../../lib/terminals/fleet.js';
@@ -24,6 +25,7 @@ import { mapBounded } from '../../local/bounded.js';
 const STORE = 'store-1';
 let sandbox: Sandbox;
 let registry: TerminalRegistry;
+let fleetStore: FleetStore;
 let keyFile: string;
 let keys: LocalFileKeyStore;
 let upay: UpayClient;
@@ -60,6 +62,7 @@ beforeAll(async () => {
   const table = `terminals-${randomUUID()}`;
   await createTable(endpoint, table);
   registry = new TerminalRegistry(localDocumentClient(endpoint), table);
+  fleetStore = new FleetStore(localDocumentClient(endpoint), table);
   keyFile = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.json');
   keys = new LocalFileKeyStore({ file: keyFile });
   await keys.setVendor(sandbox.vendor);
@@ -298,5 +301,18 @@ describe('secrets in logs', () => {
     const all = captured.join('');
     expect(all).toContain('check-in finished');
     for (const secret of [sandbox.vendor.vendor_key, ...seen]) expect(all).not.toContain(secret);
+  });
+});
+
+describe('a retired terminal', () => {
+  // The fleet run and the admin route read the status before the check-in takes its lease: a
+  // retirement in between must still stop the check-in, or its end writes the status back.
+  it('is not checked in once retired, even by a run that listed it before or by an admin, and stays retired', async () => {
+    const terminalSn = await newTerminal();
+    expect(await fleetStore.retire(terminalSn, STORE, Date.now())).toMatchObject({ kind: 'retired' });
+    expect((await checkInTerminal(deps(), terminalSn)).kind).not.toBe('checked_in');
+    expect((await checkInTerminal(deps(), terminalSn, { force: true })).kind).not.toBe('checked_in');
+    expect(await sandboxCheckins(terminalSn)).toBe(0);
+    expect(await registry.get(terminalSn)).toMatchObject({ status: 'retired' });
   });
 });

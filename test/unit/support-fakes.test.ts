@@ -143,6 +143,11 @@ describe('the fake registry', () => {
     expect((await registry.acquireCheckinLease(sn, 'c', 1_200, 100, true)).kind).toBe('leased');
     expect((await registry.acquireCheckinLease('nope', 'c', 1_200, 100)).kind).toBe('not_found');
   });
+
+  it('never leases a retired terminal, even forced', async () => {
+    const registry = new FakeRegistry().seed(terminal({ status: 'retired' }));
+    expect((await registry.acquireCheckinLease(terminal().terminal_sn, 'a', 1_000, 100, true)).kind).toBe('retired');
+  });
 });
 
 describe('the scripted provider', () => {

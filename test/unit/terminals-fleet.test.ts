@@ -147,6 +147,23 @@ describe('a fleet run', () => {
     expect(pacer.taken).toBe(2);
   });
 
+  it('starts a check-in only with the reserve left after the pacer\'s wait too', async () => {
+    w = fleet(Array.from({ length: 5 }, (_, i) => terminal({ terminal_sn: sn(i + 1) })));
+    // A slow pacer (few writes a second, many workers): each slot costs 20 s of the invocation.
+    let elapsed = 0;
+    const slowPacer: Pacer = { take: async () => void (elapsed += 20_000) };
+    const remainingMs = () => 100_000 - elapsed;
+    const startedWith: number[] = [];
+    w.upay.always('checkin', ({ credentials }) => {
+      startedWith.push(remainingMs());
+      return checkedIn(credentials.sn, `${credentials.sn}-new`);
+    });
+    const report = await checkInFleet(w.deps, options({ concurrency: 1, pacer: slowPacer, remainingMs }));
+    expect(startedWith.length).toBeGreaterThan(0);
+    expect(Math.min(...startedWith)).toBeGreaterThanOrEqual(30_000);
+    expect(report.cursor).toBe('');
+  });
+
   it('runs at most `concurrency` check-ins at once', async () => {
     w = fleet(Array.from({ length: 7 }, (_, i) => terminal({ terminal_sn: sn(i + 1) })));
     let inFlight = 0;

@@ -109,6 +109,7 @@ export class FakeRegistry implements RegistryPort {
     this.enter('acquireCheckinLease', [terminalSn, owner, nowMs, leaseMs, force]);
     const row = this.rows.get(terminalSn);
     if (!row) return { kind: 'not_found' };
+    if (row.terminal.status === 'retired') return { kind: 'retired' };
     const parkedOk = force || row.terminal.status !== 'parked' || row.terminal.checkin_in_flight !== undefined;
     const free = row.lease_until === undefined || row.lease_until < nowMs;
     if (parkedOk && free) {
