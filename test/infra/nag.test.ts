@@ -96,7 +96,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-SQS3': 3,
       'Serverless-SQSRedrivePolicy': 3,
       // Per function: none is invoked asynchronously without somewhere for its failures to go.
-      'Serverless-LambdaDLQ': 13,
+      'Serverless-LambdaDLQ': FUNCTION_IDS.length,
       'Serverless-LambdaAsyncFailureDestination': 1,
     });
   });
