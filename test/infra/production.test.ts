@@ -9,6 +9,10 @@ import { BREAK_GLASS_TAG } from '../../infra/keys.js';
 import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESERVE_SECONDS } from '../../infra/monitoring.js';
 import { STREAM_FILTER } from '../../infra/order-events.js';
 import { EVENT_SOURCE } from '../../lib/events/order-events.js';
+import { loadConfig } from '../../lib/api/config.js';
+import { stepBudgetMs } from '../../lib/payments/claim.js';
+import { IDLE_LOOK_MS } from '../../lib/payments/reconcile-loop.js';
+import { CHECKIN_WORST_MS } from '../../lib/terminals/budget.js';
 import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
 
 const full = synthStack(CALLBACK_CONTEXT);
@@ -180,11 +184,16 @@ describe('alarms', () => {
     for (const name of FUNCTION_IDS.filter((id) => SELF_PACED_RESERVE_SECONDS[id] === undefined)) {
       expect(named(`${name}-NearTimeout`), name).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: Math.round(FUNCTIONS[name].timeoutSeconds * 1000 * NEAR_TIMEOUT_SHARE) });
     }
-    // The jobs end a reserve before their timeout by design: near is inside half of it.
-    expect(named('reconcile-NearTimeout')?.Threshold).toBe(52_500);
-    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(885_000);
-    expect(readFileSync(join(PROJECT_ROOT, 'lib/api/config.ts'), 'utf8')).toMatch(/RECONCILE_RESERVE_MS: .*default\(15_000\)/);
-    expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = 30_000;/);
+    // The jobs stop starting work a reserve before their timeout by design: near is inside half
+    // of it. Reconcile takes a step only while the step's whole budget and its own reserve fit;
+    // the fleet starts a check-in only while a check-in's worst case fits.
+    const config = loadConfig({ TABLE_NAME: 'ledger', UPAY_BASE_URL: 'https://upay.example.com' });
+    const reconcileStops = config.RECONCILE_RESERVE_MS + stepBudgetMs({ providerTimeoutMs: config.PROVIDER_TIMEOUT_MS });
+    expect(named('reconcile-NearTimeout')?.Threshold).toBe(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops / 2);
+    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(FUNCTIONS['checkin-fleet'].timeoutSeconds * 1000 - CHECKIN_WORST_MS / 2);
+    expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = CHECKIN_WORST_MS;/);
+    // A normal idle reconcile run, which ends when no further step fits, stays under it.
+    expect(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops - IDLE_LOOK_MS).toBeLessThan(named('reconcile-NearTimeout')?.Threshold as number);
   });
 
   it('alarms on DynamoDB throttles and system errors of the table', () => {
