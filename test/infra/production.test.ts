@@ -8,7 +8,7 @@ import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.
 import { BREAK_GLASS_TAG } from '../../infra/keys.js';
 import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESERVE_SECONDS } from '../../infra/monitoring.js';
 import { STREAM_FILTER } from '../../infra/order-events.js';
-import { EVENT_SOURCE } from '../../lib/events/order-events.js';
+import { EVENT_SOURCE, eventHeads } from '../../lib/events/order-events.js';
 import { loadConfig } from '../../lib/api/config.js';
 import { stepBudgetMs } from '../../lib/payments/claim.js';
 import { IDLE_LOOK_MS } from '../../lib/payments/reconcile-loop.js';
@@ -232,6 +232,18 @@ describe('order events', () => {
       TargetParameters: { EventBridgeEventBusParameters: { DetailType: '$.detail_type', Source: EVENT_SOURCE } },
       SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'TRIM_HORIZON', OnPartialBatchItemFailure: 'AUTOMATIC_BISECT' }, FilterCriteria: { Filters: [{ Pattern: JSON.stringify(STREAM_FILTER) }] } },
     });
+  });
+
+  it('never returns more events for one batch than the bus target takes (10), or the pipe does not call the bus', () => {
+    // The most one change makes: its status changed and an attention case opened with it.
+    const worst = eventHeads({
+      id: 'record-1',
+      old: { pk: 'ORDER#o-1', sk: 'ORDER', order_status: 'CREATED' },
+      new: { pk: 'ORDER#o-1', sk: 'ORDER', order_status: 'PAY_ERROR', attention: { reason: 'PAY_ERROR' } },
+    });
+    expect(worst.map((head) => head.detail_type)).toEqual(['order.pay_error', 'order.attention']);
+    const { BatchSize } = (pipe?.Properties.SourceParameters as { DynamoDBStreamParameters: { BatchSize: number } }).DynamoDBStreamParameters;
+    expect(BatchSize * worst.length).toBeLessThanOrEqual(10);
   });
 
   it('keeps batches it cannot deliver in a dead-letter queue with an alarm', () => {
