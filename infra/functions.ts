@@ -17,7 +17,8 @@ export type LedgerAccess = 'read' | 'write';
  *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
  * - `age`: `currentSince` (ListSecretVersionIds), never the key itself;
  * - `retire`: schedules a retired terminal's secret for deletion (DeleteSecret, with a
- *   recovery window; lib/keys/retirement.ts), never reads it;
+ *   recovery window, after RemoveRegionsFromReplication of the replicas DescribeSecret lists;
+ *   lib/keys/retirement.ts), never reads it;
  * - `none`: no key at all.
  */
 export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'retire' | 'none';

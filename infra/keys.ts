@@ -45,7 +45,7 @@ export const TERMINAL_KEY_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   activate: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'],
   age: ['secretsmanager:ListSecretVersionIds'],
-  retire: ['secretsmanager:DeleteSecret'],
+  retire: ['secretsmanager:DescribeSecret', 'secretsmanager:RemoveRegionsFromReplication', 'secretsmanager:DeleteSecret'],
   none: [],
 };
 
