@@ -64,6 +64,9 @@ describe('the secrets key', () => {
     const admin = statements.find((statement) => statement.Sid === 'KeyAdministration');
     expect(asArray(admin?.Action as string[])).not.toContain('kms:Decrypt');
     expect(asArray(admin?.Action as string[]).some((action) => /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(action))).toBe(false);
+    // Nor a grant, which would let an IAM policy alone give its holder decrypt: `kms:Create*` also allows kms:CreateGrant.
+    const allows = (pattern: string, action: string) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(action);
+    expect(asArray(admin?.Action as string[]).filter((pattern) => allows(pattern, 'kms:CreateGrant'))).toEqual([]);
     const breakGlass = statements.find((statement) => statement.Sid === 'BreakGlass');
     expect(breakGlass).toMatchObject({ Action: ['kms:Decrypt', 'kms:DescribeKey'], Condition: { StringEqualsIgnoreCase: { [`aws:PrincipalTag/${BREAK_GLASS_TAG}`]: 'true' } } });
     expect(JSON.stringify(breakGlass?.Principal)).toContain(':root');
