@@ -265,6 +265,14 @@ describe('recovery and operations context', () => {
     expect(JSON.stringify(resourcesOf(everything.template, 'AWS::IAM::Policy'))).toContain('0000-restored');
   });
 
+  it('can move the pipe to a restored table\'s stream: a new Source replaces the pipe, which CloudFormation cannot do to a fixed name', () => {
+    const [[id, before] = []] = Object.entries(resourcesOf(template, 'AWS::Pipes::Pipe'));
+    const [[adoptedId, after] = []] = Object.entries(resourcesOf(everything.template, 'AWS::Pipes::Pipe'));
+    expect(adoptedId).toBe(id);
+    expect(after?.Properties.Source).not.toEqual(before?.Properties.Source);
+    expect(before?.Properties).not.toHaveProperty('Name');
+  });
+
   it('adopts a table without a stream: no pipe, no enrichment function, and a synth warning', () => {
     const noStream = synthStack({ tableName: 'upay-restored' });
     noStream.template.resourceCountIs('AWS::Pipes::Pipe', 0);
