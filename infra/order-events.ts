@@ -61,7 +61,7 @@ export class OrderEvents extends Construct {
     });
 
     this.pipe = new CfnPipe(this, 'Pipe', {
-      name: `${stack.stackName}-order-events`,
+      // No fixed name: adopting a restored table changes the Source, which replaces the pipe.
       description: 'Ledger changes to order events',
       roleArn: role.roleArn,
       source: props.streamArn,
