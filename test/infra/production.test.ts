@@ -123,6 +123,12 @@ describe('the user pool', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
   });
 
+  it('keeps its groups when the stack is deleted or the pool adopted, so an adopted pool still has them with their members', () => {
+    const groups = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolGroup'));
+    expect(groups.map((group) => group.Properties.GroupName).sort()).toEqual(['admin', 'cashier', 'ops']);
+    for (const group of groups) expect(group, String(group.Properties.GroupName)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
   it('is adopted by id: no pool created, the app client made on the given pool', () => {
     everything.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     everything.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { UserPoolId: 'ap-southeast-1_AbC123', ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']) });
