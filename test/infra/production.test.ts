@@ -145,6 +145,11 @@ describe('tracing', () => {
       const source = readFileSync(join(PROJECT_ROOT, 'functions', `${name}.ts`), 'utf8');
       expect(/\bobserved\(run\)|\broute\(|\breversalHandler\(/.test(source), name).toBe(true);
     }
+    // Every AWS SDK client the functions build is traced: each call is a subsegment.
+    const context = readFileSync(join(PROJECT_ROOT, 'lib/api/context.ts'), 'utf8').replace(/^import .*$/gm, '');
+    const built = [...context.matchAll(/(captureAWSv3Client\()?create\w+Client\b/g)];
+    expect(built.length).toBeGreaterThan(1);
+    for (const [call, captured] of built) expect(captured, call).toBeDefined();
     const observability = readFileSync(join(PROJECT_ROOT, 'lib/api/observability.ts'), 'utf8');
     expect(observability).toMatch(/captureLambdaHandler\(tracer/);
     expect(observability).toMatch(/captureColdStartMetric: true/);
