@@ -65,7 +65,7 @@ function build(config: Config): AppContext {
     records: new RecordsStore(db, config.TABLE_NAME),
     fleet: new FleetStore(db, config.TABLE_NAME),
     worklist: new WorklistStore(db, config.TABLE_NAME),
-    keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(createSecretsManagerClient, config.SECRET_PREFIX),
+    keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(() => tracer.captureAWSv3Client(createSecretsManagerClient()), config.SECRET_PREFIX),
     keys,
     registry,
     terminals: terminalDirectory(registry, config.KEY_CACHE_TTL_MS),
