@@ -78,8 +78,8 @@ export class Auth extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // An adopted pool already has its groups (they are kept with it).
-    Object.entries(ROLES).forEach(([role, description], precedence) => userPool.addGroup(role, { groupName: role, precedence, description }));
+    // Kept with the pool (deleting a group drops its members), so an adopted pool already has them.
+    Object.entries(ROLES).forEach(([role, description], precedence) => userPool.addGroup(role, { groupName: role, precedence, description }).applyRemovalPolicy(RemovalPolicy.RETAIN));
 
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',

@@ -17,7 +17,8 @@ export type LedgerAccess = 'read' | 'write';
  *   `vendor` (GetSecretValue on the vendor secret, the only function that reads it);
  * - `age`: `currentSince` (ListSecretVersionIds), never the key itself;
  * - `fleet`: `rotate`, and schedules retired terminals' secrets for deletion once their
- *   refunds are over (DeleteSecret, with a recovery window; lib/terminals/retired-keys.ts);
+ *   refunds are over (DeleteSecret, with a recovery window, after RemoveRegionsFromReplication
+ *   of the replicas DescribeSecret lists; lib/terminals/retired-keys.ts, lib/keys/retirement.ts);
  * - `none`: no key at all.
  */
 export type KeyAccess = 'sign' | 'rotate' | 'activate' | 'age' | 'fleet' | 'none';

@@ -23,9 +23,11 @@ export interface KeysProps {
 export const BREAK_GLASS_TAG = 'upay-break-glass';
 
 // Key administration without use: the account (through IAM) keeps the key manageable, so
-// it can never be locked out, but no IAM policy alone can decrypt a secret with it.
+// it can never be locked out, but no IAM policy alone can decrypt a secret with it: no grants
+// (kms:Create* would allow kms:CreateGrant); changing the key policy itself stays possible for
+// whoever IAM allows kms:PutKeyPolicy, and shows in CloudTrail.
 const KEY_ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*',
+  'kms:CreateAlias', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*',
   'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:ReplicateKey',
 ];
 
@@ -44,7 +46,7 @@ export const TERMINAL_KEY_ACTIONS: Record<KeyAccess, readonly string[]> = {
   rotate: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   activate: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'],
   age: ['secretsmanager:ListSecretVersionIds'],
-  fleet: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
+  fleet: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:RemoveRegionsFromReplication', 'secretsmanager:DeleteSecret'],
   none: [],
 };
 

@@ -26,8 +26,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionId } from './functions.js';
 import { CHECKIN_WORST_MS } from '../lib/terminals/budget.js';
+import { FUNCTIONS, type FunctionId } from './functions.js';
 
 /** As lib/api/observability.ts publishes them (an infra test holds the two together). */
 export const METRICS_NAMESPACE = 'UpayBackend';
@@ -61,11 +61,12 @@ export const PAY_P99_MS = 25_000;
 /** A function whose slowest run passes this share of its timeout is about to be cut off. */
 export const NEAR_TIMEOUT_SHARE = 0.8;
 /**
- * Jobs that pace themselves stop this many seconds before their timeout by design (reconcile:
- * RECONCILE_RESERVE_MS's default; the fleet check-in: a check-in's worst case), so their normal
- * runs pass 80%: for them, "near" is inside half that reserve.
+ * Jobs that pace themselves stop starting work this many seconds before their timeout by
+ * design, so their normal runs pass 80%: for them, "near" is inside half that reserve.
+ * Reconcile: RECONCILE_RESERVE_MS (2 s) plus one whole step (3 provider timeouts, 24 s); the
+ * fleet check-in: one check-in's worst case (its RESERVE_MS).
  */
-export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 2, 'checkin-fleet': CHECKIN_WORST_MS / 1000 };
+export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 26, 'checkin-fleet': CHECKIN_WORST_MS / 1000 };
 
 export function nearTimeoutMs(name: FunctionId): number {
   const timeout = FUNCTIONS[name].timeoutSeconds;

@@ -23,6 +23,12 @@ export interface OrderEventsProps {
 /** Only the ledger's order and refund items, and only writes (items are never deleted but by TTL). */
 export const STREAM_FILTER = { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } } } };
 
+// The enrichment's answer for a batch goes to the bus in one PutEvents, which takes at most 10
+// entries: given more, the pipe does not call the bus. One change makes at most 2 events (its
+// status, and an attention case opened or resolved with it; lib/events/order-events.ts).
+const BUS_BATCH_MAX = 10;
+const EVENTS_PER_CHANGE_MAX = 2;
+
 export class OrderEvents extends Construct {
   readonly bus: EventBus;
   readonly deadLetterQueue: Queue;
@@ -55,7 +61,7 @@ export class OrderEvents extends Construct {
     });
 
     this.pipe = new CfnPipe(this, 'Pipe', {
-      name: `${stack.stackName}-order-events`,
+      // No fixed name: adopting a restored table changes the Source, which replaces the pipe.
       description: 'Ledger changes to order events',
       roleArn: role.roleArn,
       source: props.streamArn,
@@ -63,7 +69,7 @@ export class OrderEvents extends Construct {
         dynamoDbStreamParameters: {
           // From the oldest record kept (24 h): events are at least once, none skipped.
           startingPosition: 'TRIM_HORIZON',
-          batchSize: 10,
+          batchSize: BUS_BATCH_MAX / EVENTS_PER_CHANGE_MAX,
           maximumBatchingWindowInSeconds: 1,
           maximumRetryAttempts: 10,
           // A batch that keeps failing is halved until the failing record stands alone.

@@ -139,7 +139,9 @@ function adoptedTable(name: string | undefined, keyArn: string | undefined, stre
     return undefined;
   }
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(name)) throw new SettingError('tableName', 'is not a DynamoDB table name');
-  return { name, ...(keyArn ? { keyArn: arnOf('kms', 'tableKeyArn', keyArn) } : {}), ...(streamArn ? { streamArn: arnOf('dynamodb', 'tableStreamArn', streamArn) } : {}) };
+  // A stream of the table replaced by a restore would be read without error and carry nothing.
+  if (streamArn && !arnOf('dynamodb', 'tableStreamArn', streamArn).includes(`:table/${name}/stream/`)) throw new SettingError('tableStreamArn', `is not a stream of table ${name}`);
+  return { name, ...(keyArn ? { keyArn: arnOf('kms', 'tableKeyArn', keyArn) } : {}), ...(streamArn ? { streamArn } : {}) };
 }
 
 function httpsUrl(key: string, value: string): string {

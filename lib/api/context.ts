@@ -67,7 +67,7 @@ function build(config: Config): AppContext {
     keys,
     registry,
     terminals: terminalDirectory(registry, config.KEY_CACHE_TTL_MS),
-    terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS, keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(createSecretsManagerClient, config.SECRET_PREFIX) },
+    terminalDeps: { upay, keys, registry, telemetry, now, providerTimeoutMs: config.PROVIDER_TIMEOUT_MS, keyRetirement: config.KEY_STORE_FILE ? localKeyRetirement : secretsManagerKeyRetirement(() => tracer.captureAWSv3Client(createSecretsManagerClient()), config.SECRET_PREFIX) },
     paymentDeps: {
       ledger: new Ledger(db, config.TABLE_NAME, config.BUSINESS_TIME_ZONE),
       upay,

@@ -1,7 +1,7 @@
 // Retiring a terminal's key: its secret is scheduled for deletion after a recovery window,
 // within which ops can restore it (DEPLOY.md, "Retiring a terminal"). Nothing is read, so
 // no key can leak from here.
-import { DeleteSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteSecretCommand, DescribeSecretCommand, RemoveRegionsFromReplicationCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KeyStoreUnavailableError } from './port.js';
 
 export interface KeyRetirement {
@@ -19,8 +19,14 @@ export function secretsManagerKeyRetirement(client: () => SecretsManagerClient, 
   return {
     async scheduleDeletion(terminalSn) {
       sm ??= client();
+      const secretId = `${prefix}/terminals/${terminalSn}`;
       try {
-        const { DeletionDate } = await sm.send(new DeleteSecretCommand({ SecretId: `${prefix}/terminals/${terminalSn}`, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }));
+        // Secrets Manager deletes no secret that still has replicas; a replica goes at once
+        // (DEPLOY.md says how to replicate a restored key again).
+        const { ReplicationStatus = [] } = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+        const replicas = ReplicationStatus.flatMap((replica) => (replica.Region ? [replica.Region] : []));
+        if (replicas.length > 0) await sm.send(new RemoveRegionsFromReplicationCommand({ SecretId: secretId, RemoveReplicaRegions: replicas }));
+        const { DeletionDate } = await sm.send(new DeleteSecretCommand({ SecretId: secretId, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }));
         return DeletionDate ? { deletion_date: DeletionDate.toISOString() } : {};
       } catch (error) {
         // Already scheduled (InvalidRequestException) or never stored: the retirement stands.

@@ -63,7 +63,7 @@ describe('terminal keys (invariant 5)', () => {
 
   it('lets check-ins read and put terminal keys, and create none; only the fleet run deletes (retired keys)', () => {
     expect(actionsOn('checkin', 'secretsmanager', onTerminals)).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
-    expect(actionsOn('checkin-fleet', 'secretsmanager', onTerminals)).toEqual(['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(actionsOn('checkin-fleet', 'secretsmanager', onTerminals)).toEqual(['secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:RemoveRegionsFromReplication']);
     const deleters = [...new Set(allGrants.filter((grant) => grant.action === 'secretsmanager:DeleteSecret').map((grant) => grant.name))];
     expect(deleters).toEqual(['checkin-fleet']);
   });

@@ -8,9 +8,12 @@ import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.
 import { BREAK_GLASS_TAG } from '../../infra/keys.js';
 import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESERVE_SECONDS } from '../../infra/monitoring.js';
 import { STREAM_FILTER } from '../../infra/order-events.js';
-import { EVENT_SOURCE } from '../../lib/events/order-events.js';
-import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
+import { EVENT_SOURCE, eventHeads } from '../../lib/events/order-events.js';
+import { loadConfig } from '../../lib/api/config.js';
+import { stepBudgetMs } from '../../lib/payments/claim.js';
+import { IDLE_LOOK_MS } from '../../lib/payments/reconcile-loop.js';
 import { CHECKIN_WORST_MS } from '../../lib/terminals/budget.js';
+import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
 
 const full = synthStack(CALLBACK_CONTEXT);
 const { stack, template, logicalId, fn, functionLogicalId } = full;
@@ -61,6 +64,9 @@ describe('the secrets key', () => {
     const admin = statements.find((statement) => statement.Sid === 'KeyAdministration');
     expect(asArray(admin?.Action as string[])).not.toContain('kms:Decrypt');
     expect(asArray(admin?.Action as string[]).some((action) => /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(action))).toBe(false);
+    // Nor a grant, which would let an IAM policy alone give its holder decrypt: `kms:Create*` also allows kms:CreateGrant.
+    const allows = (pattern: string, action: string) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(action);
+    expect(asArray(admin?.Action as string[]).filter((pattern) => allows(pattern, 'kms:CreateGrant'))).toEqual([]);
     const breakGlass = statements.find((statement) => statement.Sid === 'BreakGlass');
     expect(breakGlass).toMatchObject({ Action: ['kms:Decrypt', 'kms:DescribeKey'], Condition: { StringEqualsIgnoreCase: { [`aws:PrincipalTag/${BREAK_GLASS_TAG}`]: 'true' } } });
     expect(JSON.stringify(breakGlass?.Principal)).toContain(':root');
@@ -117,6 +123,12 @@ describe('the user pool', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
   });
 
+  it('keeps its groups when the stack is deleted or the pool adopted, so an adopted pool still has them with their members', () => {
+    const groups = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolGroup'));
+    expect(groups.map((group) => group.Properties.GroupName).sort()).toEqual(['admin', 'cashier', 'ops']);
+    for (const group of groups) expect(group, String(group.Properties.GroupName)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
   it('is adopted by id: no pool created, the app client made on the given pool', () => {
     everything.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     everything.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { UserPoolId: 'ap-southeast-1_AbC123', ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']) });
@@ -133,6 +145,11 @@ describe('tracing', () => {
       const source = readFileSync(join(PROJECT_ROOT, 'functions', `${name}.ts`), 'utf8');
       expect(/\bobserved\(run\)|\broute\(|\breversalHandler\(/.test(source), name).toBe(true);
     }
+    // Every AWS SDK client the functions build is traced: each call is a subsegment.
+    const context = readFileSync(join(PROJECT_ROOT, 'lib/api/context.ts'), 'utf8').replace(/^import .*$/gm, '');
+    const built = [...context.matchAll(/(captureAWSv3Client\()?create\w+Client\b/g)];
+    expect(built.length).toBeGreaterThan(1);
+    for (const [call, captured] of built) expect(captured, call).toBeDefined();
     const observability = readFileSync(join(PROJECT_ROOT, 'lib/api/observability.ts'), 'utf8');
     expect(observability).toMatch(/captureLambdaHandler\(tracer/);
     expect(observability).toMatch(/captureColdStartMetric: true/);
@@ -181,11 +198,16 @@ describe('alarms', () => {
     for (const name of FUNCTION_IDS.filter((id) => SELF_PACED_RESERVE_SECONDS[id] === undefined)) {
       expect(named(`${name}-NearTimeout`), name).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: Math.round(FUNCTIONS[name].timeoutSeconds * 1000 * NEAR_TIMEOUT_SHARE) });
     }
-    // The jobs end a reserve before their timeout by design: near is inside half of it.
-    expect(named('reconcile-NearTimeout')?.Threshold).toBe(89_000);
-    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(900_000 - CHECKIN_WORST_MS / 2);
-    expect(readFileSync(join(PROJECT_ROOT, 'lib/api/config.ts'), 'utf8')).toMatch(/RECONCILE_RESERVE_MS: .*default\(2_000\)/);
+    // The jobs stop starting work a reserve before their timeout by design: near is inside half
+    // of it. Reconcile takes a step only while the step's whole budget and its own reserve fit;
+    // the fleet starts a check-in only while a check-in's worst case fits.
+    const config = loadConfig({ TABLE_NAME: 'ledger', UPAY_BASE_URL: 'https://upay.example.com' });
+    const reconcileStops = config.RECONCILE_RESERVE_MS + stepBudgetMs({ providerTimeoutMs: config.PROVIDER_TIMEOUT_MS });
+    expect(named('reconcile-NearTimeout')?.Threshold).toBe(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops / 2);
+    expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(FUNCTIONS['checkin-fleet'].timeoutSeconds * 1000 - CHECKIN_WORST_MS / 2);
     expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = CHECKIN_WORST_MS;/);
+    // A normal idle reconcile run, which ends when no further step fits, stays under it.
+    expect(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops - IDLE_LOOK_MS).toBeLessThan(named('reconcile-NearTimeout')?.Threshold as number);
   });
 
   it('alarms on DynamoDB throttles and system errors of the table', () => {
@@ -226,6 +248,18 @@ describe('order events', () => {
     });
   });
 
+  it('never returns more events for one batch than the bus target takes (10), or the pipe does not call the bus', () => {
+    // The most one change makes: its status changed and an attention case opened with it.
+    const worst = eventHeads({
+      id: 'record-1',
+      old: { pk: 'ORDER#o-1', sk: 'ORDER', order_status: 'CREATED' },
+      new: { pk: 'ORDER#o-1', sk: 'ORDER', order_status: 'PAY_ERROR', attention: { reason: 'PAY_ERROR' } },
+    });
+    expect(worst.map((head) => head.detail_type)).toEqual(['order.pay_error', 'order.attention']);
+    const { BatchSize } = (pipe?.Properties.SourceParameters as { DynamoDBStreamParameters: { BatchSize: number } }).DynamoDBStreamParameters;
+    expect(BatchSize * worst.length).toBeLessThanOrEqual(10);
+  });
+
   it('keeps batches it cannot deliver in a dead-letter queue with an alarm', () => {
     const dlq = logicalId(stack.node.findChild('Events').node.findChild('DeadLetters'));
     expect((pipe?.Properties.SourceParameters as Json).DynamoDBStreamParameters).toMatchObject({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } } });
@@ -240,6 +274,14 @@ describe('recovery and operations context', () => {
     const [pipe] = Object.values(resourcesOf(everything.template, 'AWS::Pipes::Pipe'));
     expect(pipe?.Properties.Source).toBe(STREAM_ARN);
     expect(JSON.stringify(resourcesOf(everything.template, 'AWS::IAM::Policy'))).toContain('0000-restored');
+  });
+
+  it('can move the pipe to a restored table\'s stream: a new Source replaces the pipe, which CloudFormation cannot do to a fixed name', () => {
+    const [[id, before] = []] = Object.entries(resourcesOf(template, 'AWS::Pipes::Pipe'));
+    const [[adoptedId, after] = []] = Object.entries(resourcesOf(everything.template, 'AWS::Pipes::Pipe'));
+    expect(adoptedId).toBe(id);
+    expect(after?.Properties.Source).not.toEqual(before?.Properties.Source);
+    expect(before?.Properties).not.toHaveProperty('Name');
   });
 
   it('adopts a table without a stream: no pipe, no enrichment function, and a synth warning', () => {

@@ -53,6 +53,8 @@ describe('deploy-time settings', () => {
     expect(() => settings({ domainName: 'pay example', certificateArn: 'arn:aws:acm:x:1:certificate/a' })).toThrow(/domainName/);
     expect(() => settings({ tableStreamArn: 'arn:aws:dynamodb:x:1:table/t/stream/s' })).toThrow(/only goes with tableName/);
     expect(() => settings({ tableName: 'table-1', tableKeyArn: 'key-1' })).toThrow(/tableKeyArn/);
+    // The stream of another table (the one replaced by the restore) would publish nothing, silently.
+    expect(() => settings({ tableName: 'upay-restored', tableStreamArn: 'arn:aws:dynamodb:ap-southeast-1:111122223333:table/upay-ledger/stream/2026-01-01T00:00:00.000' })).toThrow(/tableStreamArn/);
     expect(() => settings({ userPoolId: 'pool' })).toThrow(/userPoolId/);
     expect(() => settings({ secretReplicaRegion: 'mars' })).toThrow(/secretReplicaRegion/);
     expect(() => settings({ allowPasswordAuth: 'yes' })).toThrow(/allowPasswordAuth/);
