@@ -55,6 +55,8 @@ const TARGETS: Target[] = [
   },
   { route: 'POST /v1/orders/{order_id}/revoke', path: () => `/v1/orders/${paid.order_id}/revoke`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
   { route: 'POST /v1/orders/{order_id}/cancel', path: () => `/v1/orders/${paid.order_id}/cancel`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
+  // The note is kept in the order's resolutions and shown to every later reader.
+  { route: 'POST /v1/orders/{order_id}/resolve', path: () => `/v1/orders/${paid.order_id}/resolve`, token: () => stack.tokens.admin, body: () => ({ note: 'checked' }), fields: ['note'] },
   { route: 'POST /v1/terminals', path: () => '/v1/terminals', token: () => stack.tokens.admin, body: () => ({ activation_code: '00000000', device_id: fresh('dev') }), fields: ['device_id', 'name'] },
 ];
 
