@@ -21,6 +21,7 @@ const UNSAFE: [string, string][] = [
   ['a newline', 'a\nb'],
   ['a right-to-left override', 'a\u202Eb'],
   ['a first-strong isolate', 'a\u2066b'],
+  ['a zero-width space', 'a\u200Bb'],
 ];
 
 interface Target {
