@@ -5,12 +5,16 @@
 // is written or sent.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LocalStack } from '../../local/stack.js';
 import { activate, barcode, call, startTestStack, type OrderBody } from './helpers/local-stack.js';
-import { effectProbe, errorShapeProblem, rawRequest } from './helpers/security.js';
+import { effectProbe, errorShapeProblem, mintToken, rawRequest } from './helpers/security.js';
 
 let stack: LocalStack;
 let tableName: string;
+let dir: string;
 let till: string;
 let paid: OrderBody;
 let sequence = 0;
@@ -71,7 +75,8 @@ beforeAll(async () => {
   tableName = `text-${randomUUID()}`;
   // No callbacks: the provider's callback for the paid order would make the backend query it
   // at a moment of the provider's choosing, in the middle of a refusal that must ask nothing.
-  stack = await startTestStack({ tableName, env: { NOTIFY_URL: '' } });
+  dir = mkdtempSync(join(tmpdir(), 'upay-text-'));
+  stack = await startTestStack({ dir, tableName, env: { NOTIFY_URL: '' } });
   till = await activate(stack);
   const answer = await call<OrderBody>(stack, 'POST', '/v1/payments', {
     token: stack.tokens.cashier,
@@ -120,5 +125,26 @@ describe('what stays allowed', () => {
   it('refuses a look-up by a client_sn with a newline in it with a 400 naming it', async () => {
     const answer = await call(stack, 'GET', `/v1/orders?client_sn=${encodeURIComponent('a\nb')}`, { token: stack.tokens.cashier });
     expect(answer).toMatchObject({ status: 400, body: { error: { field: 'client_sn' } } });
+  });
+});
+
+// The CSV's file name carries the store id into a response header, where a line break or a
+// character outside Latin-1 is not allowed: the answer must still be ours, never a 5xx.
+describe('the daily report as CSV', () => {
+  const csvOf = (token: string, query: string) =>
+    rawRequest(stack.apiUrl, { method: 'GET', path: `/v1/reports/daily?date=2026-12-01${query}`, headers: { accept: 'text/csv', authorization: `Bearer ${token}` } });
+
+  it('refuses an ops store_id with a newline in it with a 400 naming store_id', async () => {
+    const answer = await csvOf(stack.tokens.ops, `&store_id=${encodeURIComponent('demo\nstore')}`);
+    expect(answer.status, answer.text).toBe(400);
+    expect(errorShapeProblem(answer)).toBeUndefined();
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'store_id' } });
+  });
+
+  it('answers the admin of a store with a Chinese name with the CSV', async () => {
+    const token = await mintToken(dir, { claims: { sub: 'admin-zh', 'custom:store_id': '茶店-1', 'cognito:groups': ['admin'] } });
+    const answer = await csvOf(token, '');
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.text.startsWith('order_id,')).toBe(true);
   });
 });
