@@ -25,7 +25,7 @@ const limit = z
   .meta({ description: 'Page size, 1–100 (default 50)' });
 
 const cursor = z.string().min(1).max(1024).optional().meta({ description: 'next_cursor of the previous page' });
-const storeId = z.string().min(1).max(128).optional().meta({ description: 'ops: one store; admins may name only their own' });
+const storeId = text(128).optional().meta({ description: 'ops: one store; admins may name only their own' });
 
 export const DEFAULT_LIMIT = 50;
 
