@@ -171,7 +171,11 @@ describe('alarms', () => {
   });
 
   it('alarms on the 4xx and 429 shares of requests, the 429s counted from the access log', () => {
-    expect(metricOf(named('Api4xxRate')).map((metric) => metric?.MetricName).sort()).toEqual(['4xx', 'Count']);
+    // The 4xx share counts only answers our code gave to callers past the JWT authorizer: the
+    // callback route's 401s to strangers and a token-less scan must not raise an alarm.
+    const fourxx = metricOf(named('Api4xxRate'));
+    expect(fourxx.map((metric) => `${String(metric?.Namespace)} ${String(metric?.MetricName)}`)).toEqual(fourxx.map(() => 'UpayBackend Requests'));
+    expect(fourxx.map((metric) => (metric?.Dimensions as Json[]).find((dimension) => dimension.Name === 'outcome')?.Value).sort()).toEqual(['client_error', 'ok', 'server_error']);
     expect(metricOf(named('Api429Rate')).map((metric) => metric?.MetricName).sort()).toEqual(['ApiResponses', 'Count']);
     template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.status = "429" }', MetricTransformations: [Match.objectLike({ MetricName: 'ApiResponses', Dimensions: [{ Key: 'status', Value: '$.status' }] })] });
   });
