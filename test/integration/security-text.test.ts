@@ -4,7 +4,7 @@
 // (which would be stored as U+FFFD), are refused with a 400 naming the field, before anything
 // is written or sent.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,5 +146,19 @@ describe('the daily report as CSV', () => {
     const answer = await csvOf(token, '');
     expect(answer.status, answer.text).toBe(200);
     expect(answer.text.startsWith('order_id,')).toBe(true);
+  });
+});
+
+// A cursor is the caller's text too: one forged for the right query but naming a position the
+// ledger's index cannot start from must be our 400, not DynamoDB's ValidationException as a 500.
+describe('a forged page cursor', () => {
+  it('is refused with a 400 naming cursor', async () => {
+    const date = '2026-12-01';
+    const scope = createHash('sha256').update(JSON.stringify({ store: stack.storeId, date })).digest('base64url').slice(0, 16);
+    const position = { pk: 'x', sk: 'y', store_day: `another-store#${date}`, created_at: '2026-12-01T00:00:00.000Z' };
+    const cursor = Buffer.from(JSON.stringify({ q: scope, p: position }), 'utf8').toString('base64url');
+    const answer = await rawRequest(stack.apiUrl, { method: 'GET', path: `/v1/orders?date=${date}&cursor=${cursor}`, headers: { authorization: `Bearer ${stack.tokens.cashier}` } });
+    expect(answer.status, answer.text).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'cursor' } });
   });
 });
