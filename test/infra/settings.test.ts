@@ -59,6 +59,16 @@ describe('deploy-time settings', () => {
     expect(() => settings({ callbackReservedConcurrency: 0 })).toThrow(/callbackReservedConcurrency/);
   });
 
+  // The callback route is open to anyone. What its throttle admits must find a free execution
+  // of the notify function: a throttled invocation is a 5xx at API Gateway (Api5xx) and a
+  // notify-Throttles alarm, which strangers could then raise at will.
+  it('refuses a callback reserved concurrency below what the callback route admits in a burst and the second after it', () => {
+    expect(() => settings({ callbackReservedConcurrency: 5 })).toThrow(/callbackReservedConcurrency/);
+    expect(() => settings({ callbackReservedConcurrency: 29 })).toThrow(/callbackReservedConcurrency/);
+    expect(settings({ callbackReservedConcurrency: 30 })).toMatchObject({ callbackReservedConcurrency: 30 });
+    expect(settings({ callbackReservedConcurrency: 8, callbackRateLimit: 3, callbackBurstLimit: 5 })).toMatchObject({ callbackReservedConcurrency: 8 });
+  });
+
   it('takes numbers given on the command line as strings', () => {
     expect(settings({ apiRateLimit: '20', apiBurstLimit: 40, logRetentionDays: '30' })).toMatchObject({ throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_MONTH });
   });
