@@ -19,7 +19,7 @@ const STREAM_ARN = 'arn:aws:dynamodb:ap-southeast-1:111122223333:table/upay-rest
 // Every new context key at once.
 const everything = synthStack({
   ...CALLBACK_CONTEXT,
-  callbackReservedConcurrency: 5,
+  callbackReservedConcurrency: 9,
   callbackRateLimit: 3,
   callbackBurstLimit: 6,
   allowPasswordAuth: 'true',
@@ -108,7 +108,7 @@ describe('the callback route', () => {
 
   it('reserves concurrency for notify only when context asks', () => {
     expect(resourcesOf(template, 'AWS::Lambda::Function')[functionLogicalId('notify')]?.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
-    expect(resourcesOf(everything.template, 'AWS::Lambda::Function')[everything.functionLogicalId('notify')]?.Properties.ReservedConcurrentExecutions).toBe(5);
+    expect(resourcesOf(everything.template, 'AWS::Lambda::Function')[everything.functionLogicalId('notify')]?.Properties.ReservedConcurrentExecutions).toBe(9);
   });
 });
 

@@ -36,7 +36,7 @@ describe('deploy-time settings', () => {
         domainName: 'Pay.Example.com',
         certificateArn: 'arn:aws:acm:ap-southeast-1:111122223333:certificate/abcd',
         secretReplicaRegion: 'ap-east-1',
-        callbackReservedConcurrency: '5',
+        callbackReservedConcurrency: '23',
         callbackRateLimit: 3,
         allowPasswordAuth: 'true',
       }),
@@ -45,7 +45,7 @@ describe('deploy-time settings', () => {
       userPoolId: 'ap-southeast-1_AbC123',
       domain: { name: 'pay.example.com', certificateArn: expect.stringContaining(':acm:') },
       secretReplicaRegion: 'ap-east-1',
-      callbackReservedConcurrency: 5,
+      callbackReservedConcurrency: 23,
       callbackThrottle: { rateLimit: 3, burstLimit: 20 },
       allowPasswordAuth: true,
     });
