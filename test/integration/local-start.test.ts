@@ -89,10 +89,11 @@ describe('npm start', () => {
 
   it('prints each token once, as a shell export, and curl lines that use the variables', () => {
     const tokens = banner.match(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g) ?? [];
-    expect(tokens.length).toBe(2);
-    expect(new Set(tokens).size).toBe(2);
+    expect(tokens.length).toBe(3);
+    expect(new Set(tokens).size).toBe(3);
     expect(banner).toMatch(/^ {2}export CASHIER='eyJ/m);
     expect(banner).toMatch(/^ {2}export ADMIN='eyJ/m);
+    expect(banner).toMatch(/^ {2}export OPS='eyJ/m);
     const curls = banner.split('\n').filter((line) => /^ {2}curl /.test(line));
     expect(curls.length).toBeGreaterThanOrEqual(6);
     for (const line of curls) expect(line).toContain("-w '\\n-> HTTP %{http_code}\\n'");
