@@ -9,6 +9,13 @@ import { ordersCsv } from '../lib/api/orders-csv.js';
 import { reportQuery } from '../lib/api/schemas/records.js';
 import { dailyReport } from '../lib/records/report.js';
 
+// A header value is Latin-1 without line breaks, and the store id is any printable text: an
+// ASCII name for every client, and the exact one in RFC 5987 encoding for those that read it.
+function attachment(name: string): string {
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${exact}`;
+}
+
 export const handler = route({ operation: 'report', role: ['admin', 'ops'], query: reportQuery }, async ({ query, caller, event }) => {
   const { records, config } = appContext();
   const storeId = storeInScope(caller, query.store_id);
@@ -17,7 +24,7 @@ export const handler = route({ operation: 'report', role: ['admin', 'ops'], quer
   if (/\btext\/csv\b/i.test(accept)) {
     const orders = await records.dayOrders(storeId, query.date);
     const body = ordersCsv(orders.map((order) => orderView({ order, refunds: [] })));
-    return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="orders-${storeId}-${query.date}.csv"` }, body };
+    return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(`orders-${storeId}-${query.date}.csv`) }, body };
   }
   return json(200, await dailyReport(records, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE }));
 });

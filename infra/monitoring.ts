@@ -142,12 +142,21 @@ export class Monitoring extends Construct {
     });
 
     const requests = props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' });
+    // From our own answers (Requests by outcome), which only callers past the JWT authorizer
+    // get: API Gateway's 4xx also counts the callback's 401s to strangers and token-less
+    // scans, and no anonymous request may raise an alarm.
+    const answered = 'FILL(ok, 0) + FILL(client, 0) + FILL(server, 0)';
     this.alarm('Api4xxRate', {
-      metric: rate('4xx share of requests (%)', props.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests),
+      metric: new MathExpression({
+        expression: `IF(${answered} >= ${RATE_MIN_REQUESTS}, 100 * FILL(client, 0) / (${answered}), 0)`,
+        usingMetrics: { ok: outcome('Requests', 'ok'), client: outcome('Requests', 'client_error'), server: outcome('Requests', 'server_error') },
+        label: '4xx share of authenticated requests (%)',
+        period: FIVE_MINUTES,
+      }),
       threshold: 25,
       evaluationPeriods: 3,
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description: `More than 25% of API requests were refused (4xx) for 15 minutes (at ${RATE_MIN_REQUESTS}+ requests per 5 minutes).`,
+      description: `More than 25% of authenticated API requests were refused (4xx) for 15 minutes (at ${RATE_MIN_REQUESTS}+ requests per 5 minutes).`,
     });
     const throttled = new MetricFilter(this, 'Api429', {
       logGroup: props.accessLogs,

@@ -85,7 +85,15 @@ export function readSettings(node: Node): Settings {
     allowPasswordAuth: flag('allowPasswordAuth', text('allowPasswordAuth')),
   };
   const reserved = text('callbackReservedConcurrency');
-  if (reserved !== undefined) settings.callbackReservedConcurrency = positive('callbackReservedConcurrency', reserved, 0);
+  if (reserved !== undefined) {
+    // The route is open to anyone: what its throttle admits (a burst, and a second of new
+    // requests while those executions start) must not be throttled by Lambda, which API
+    // Gateway would answer with a 5xx.
+    const admitted = settings.callbackThrottle.burstLimit + settings.callbackThrottle.rateLimit;
+    const concurrency = positive('callbackReservedConcurrency', reserved, 0);
+    if (concurrency < admitted) throw new SettingError('callbackReservedConcurrency', `must be at least callbackBurstLimit + callbackRateLimit (${admitted})`);
+    settings.callbackReservedConcurrency = concurrency;
+  }
   const domain = customDomain(text('domainName'), text('certificateArn'));
   if (domain) settings.domain = domain;
   const adoptTable = adoptedTable(text('tableName'), text('tableKeyArn'), text('tableStreamArn'));

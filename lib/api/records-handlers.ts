@@ -6,13 +6,17 @@ import { decodeCursor, encodeCursor, isKeyOf } from './cursor.js';
 import { orderView } from './order-view.js';
 import { DEFAULT_LIMIT, historyQuery } from './schemas/records.js';
 import { historyPage } from '../records/history.js';
+import { storeDay } from '../store/records.js';
 
-const isPosition = isKeyOf(['pk', 'sk', 'store_day', 'created_at']);
+const isKey = isKeyOf(['pk', 'sk', 'store_day', 'created_at']);
+// The cursor is not signed: a position outside the query's partition would be DynamoDB's
+// ValidationException (a 500), so it is refused here as not a cursor of this query.
+const isPosition = (store: string, day: string) => (value: unknown): value is Record<string, string> => isKey(value) && value.store_day === storeDay(store, day);
 
 export const history = route({ operation: 'history', role: 'cashier', query: historyQuery }, async ({ query, caller }) => {
   const { date, terminal_sn, order_status, limit = DEFAULT_LIMIT, cursor } = query;
   const scope = { store: caller.store_id, date, terminal_sn, order_status };
-  const after = decodeCursor(cursor, scope, isPosition);
+  const after = decodeCursor(cursor, scope, isPosition(caller.store_id, date));
   const page = await historyPage(appContext().records, {
     store_id: caller.store_id,
     day: date,

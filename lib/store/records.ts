@@ -24,7 +24,8 @@ export function businessDay(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 }
 
-const storeDay = (storeId: string, day: string) => `${storeId}#${day}`;
+/** The store-day index's partition: a history page may only start from a position in it. */
+export const storeDay = (storeId: string, day: string) => `${storeId}#${day}`;
 
 export const storeDayOf = (order: Pick<Order, 'store_id' | 'created_at'>, timeZone: string) => storeDay(order.store_id, businessDay(Date.parse(order.created_at), timeZone));
 

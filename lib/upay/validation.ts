@@ -13,11 +13,12 @@ const DECIMAL_DEGREES = /^-?\d{1,3}(\.\d{1,15})?$/;
 
 /**
  * What free text may not hold: control characters (NUL, line breaks…), bidi overrides and
- * isolates (which make a stored order number read differently from what it is), U+FFFD (bytes
+ * isolates (which make a stored order number read differently from what it is), invisible
+ * separators (zero-width space, word joiner: two order numbers that read the same), U+FFFD (bytes
  * that were not UTF-8 on the way in) and lone surrogates (which cannot be sent as UTF-8).
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it finds
-const UNSAFE_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF\uFFFD]|\p{Cs}/u;
+const UNSAFE_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFFD]|\p{Cs}/u;
 
 /** The length of `value` as the provider counts it: characters, not UTF-16 units or bytes. */
 export function characters(value: string): number {

@@ -36,7 +36,7 @@ describe('deploy-time settings', () => {
         domainName: 'Pay.Example.com',
         certificateArn: 'arn:aws:acm:ap-southeast-1:111122223333:certificate/abcd',
         secretReplicaRegion: 'ap-east-1',
-        callbackReservedConcurrency: '5',
+        callbackReservedConcurrency: '23',
         callbackRateLimit: 3,
         allowPasswordAuth: 'true',
       }),
@@ -45,7 +45,7 @@ describe('deploy-time settings', () => {
       userPoolId: 'ap-southeast-1_AbC123',
       domain: { name: 'pay.example.com', certificateArn: expect.stringContaining(':acm:') },
       secretReplicaRegion: 'ap-east-1',
-      callbackReservedConcurrency: 5,
+      callbackReservedConcurrency: 23,
       callbackThrottle: { rateLimit: 3, burstLimit: 20 },
       allowPasswordAuth: true,
     });
@@ -59,6 +59,16 @@ describe('deploy-time settings', () => {
     expect(() => settings({ secretReplicaRegion: 'mars' })).toThrow(/secretReplicaRegion/);
     expect(() => settings({ allowPasswordAuth: 'yes' })).toThrow(/allowPasswordAuth/);
     expect(() => settings({ callbackReservedConcurrency: 0 })).toThrow(/callbackReservedConcurrency/);
+  });
+
+  // The callback route is open to anyone. What its throttle admits must find a free execution
+  // of the notify function: a throttled invocation is a 5xx at API Gateway (Api5xx) and a
+  // notify-Throttles alarm, which strangers could then raise at will.
+  it('refuses a callback reserved concurrency below what the callback route admits in a burst and the second after it', () => {
+    expect(() => settings({ callbackReservedConcurrency: 5 })).toThrow(/callbackReservedConcurrency/);
+    expect(() => settings({ callbackReservedConcurrency: 29 })).toThrow(/callbackReservedConcurrency/);
+    expect(settings({ callbackReservedConcurrency: 30 })).toMatchObject({ callbackReservedConcurrency: 30 });
+    expect(settings({ callbackReservedConcurrency: 8, callbackRateLimit: 3, callbackBurstLimit: 5 })).toMatchObject({ callbackReservedConcurrency: 8 });
   });
 
   it('takes numbers given on the command line as strings', () => {

@@ -4,13 +4,17 @@
 // (which would be stored as U+FFFD), are refused with a 400 naming the field, before anything
 // is written or sent.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LocalStack } from '../../local/stack.js';
 import { activate, barcode, call, startTestStack, type OrderBody } from './helpers/local-stack.js';
-import { effectProbe, errorShapeProblem, rawRequest } from './helpers/security.js';
+import { effectProbe, errorShapeProblem, mintToken, rawRequest } from './helpers/security.js';
 
 let stack: LocalStack;
 let tableName: string;
+let dir: string;
 let till: string;
 let paid: OrderBody;
 let sequence = 0;
@@ -21,6 +25,7 @@ const UNSAFE: [string, string][] = [
   ['a newline', 'a\nb'],
   ['a right-to-left override', 'a\u202Eb'],
   ['a first-strong isolate', 'a\u2066b'],
+  ['a zero-width space', 'a\u200Bb'],
 ];
 
 interface Target {
@@ -55,6 +60,8 @@ const TARGETS: Target[] = [
   },
   { route: 'POST /v1/orders/{order_id}/revoke', path: () => `/v1/orders/${paid.order_id}/revoke`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
   { route: 'POST /v1/orders/{order_id}/cancel', path: () => `/v1/orders/${paid.order_id}/cancel`, token: () => stack.tokens.admin, body: () => ({ operator: 'ann' }), fields: ['operator'] },
+  // The note is kept in the order's resolutions and shown to every later reader.
+  { route: 'POST /v1/orders/{order_id}/resolve', path: () => `/v1/orders/${paid.order_id}/resolve`, token: () => stack.tokens.admin, body: () => ({ note: 'checked' }), fields: ['note'] },
   { route: 'POST /v1/terminals', path: () => '/v1/terminals', token: () => stack.tokens.admin, body: () => ({ activation_code: '00000000', device_id: fresh('dev') }), fields: ['device_id', 'name'] },
 ];
 
@@ -68,7 +75,8 @@ beforeAll(async () => {
   tableName = `text-${randomUUID()}`;
   // No callbacks: the provider's callback for the paid order would make the backend query it
   // at a moment of the provider's choosing, in the middle of a refusal that must ask nothing.
-  stack = await startTestStack({ tableName, env: { NOTIFY_URL: '' } });
+  dir = mkdtempSync(join(tmpdir(), 'upay-text-'));
+  stack = await startTestStack({ dir, tableName, env: { NOTIFY_URL: '' } });
   till = await activate(stack);
   const answer = await call<OrderBody>(stack, 'POST', '/v1/payments', {
     token: stack.tokens.cashier,
@@ -117,5 +125,40 @@ describe('what stays allowed', () => {
   it('refuses a look-up by a client_sn with a newline in it with a 400 naming it', async () => {
     const answer = await call(stack, 'GET', `/v1/orders?client_sn=${encodeURIComponent('a\nb')}`, { token: stack.tokens.cashier });
     expect(answer).toMatchObject({ status: 400, body: { error: { field: 'client_sn' } } });
+  });
+});
+
+// The CSV's file name carries the store id into a response header, where a line break or a
+// character outside Latin-1 is not allowed: the answer must still be ours, never a 5xx.
+describe('the daily report as CSV', () => {
+  const csvOf = (token: string, query: string) =>
+    rawRequest(stack.apiUrl, { method: 'GET', path: `/v1/reports/daily?date=2026-12-01${query}`, headers: { accept: 'text/csv', authorization: `Bearer ${token}` } });
+
+  it('refuses an ops store_id with a newline in it with a 400 naming store_id', async () => {
+    const answer = await csvOf(stack.tokens.ops, `&store_id=${encodeURIComponent('demo\nstore')}`);
+    expect(answer.status, answer.text).toBe(400);
+    expect(errorShapeProblem(answer)).toBeUndefined();
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'store_id' } });
+  });
+
+  it('answers the admin of a store with a Chinese name with the CSV', async () => {
+    const token = await mintToken(dir, { claims: { sub: 'admin-zh', 'custom:store_id': '茶店-1', 'cognito:groups': ['admin'] } });
+    const answer = await csvOf(token, '');
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.text.startsWith('order_id,')).toBe(true);
+  });
+});
+
+// A cursor is the caller's text too: one forged for the right query but naming a position the
+// ledger's index cannot start from must be our 400, not DynamoDB's ValidationException as a 500.
+describe('a forged page cursor', () => {
+  it('is refused with a 400 naming cursor', async () => {
+    const date = '2026-12-01';
+    const scope = createHash('sha256').update(JSON.stringify({ store: stack.storeId, date })).digest('base64url').slice(0, 16);
+    const position = { pk: 'x', sk: 'y', store_day: `another-store#${date}`, created_at: '2026-12-01T00:00:00.000Z' };
+    const cursor = Buffer.from(JSON.stringify({ q: scope, p: position }), 'utf8').toString('base64url');
+    const answer = await rawRequest(stack.apiUrl, { method: 'GET', path: `/v1/orders?date=${date}&cursor=${cursor}`, headers: { authorization: `Bearer ${stack.tokens.cashier}` } });
+    expect(answer.status, answer.text).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'cursor' } });
   });
 });

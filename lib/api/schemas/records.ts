@@ -2,6 +2,7 @@
 // validate requests and generate the OpenAPI document.
 import * as z from 'zod';
 import { orderView } from './payments.js';
+import { text } from './text.js';
 import { terminalSchema, terminalSnSchema, TERMINAL_STATUSES } from './terminals.js';
 
 const isCalendarDay = (value: string) => {
@@ -24,7 +25,7 @@ const limit = z
   .meta({ description: 'Page size, 1–100 (default 50)' });
 
 const cursor = z.string().min(1).max(1024).optional().meta({ description: 'next_cursor of the previous page' });
-const storeId = z.string().min(1).max(128).optional().meta({ description: 'ops: one store; admins may name only their own' });
+const storeId = text(128).optional().meta({ description: 'ops: one store; admins may name only their own' });
 
 export const DEFAULT_LIMIT = 50;
 
@@ -43,7 +44,7 @@ export const reportQuery = z.strictObject({ date: dateSchema, store_id: storeId 
 export const terminalsQuery = z.strictObject({ status: z.enum(TERMINAL_STATUSES).optional(), store_id: storeId, limit, cursor });
 
 export const resolveBody = z.strictObject({
-  note: z.string().min(1).max(512).meta({ description: 'What the person found and did', example: 'Customer showed the wallet receipt; Upay support confirmed the charge' }),
+  note: text(512).meta({ description: 'What the person found and did', example: 'Customer showed the wallet receipt; Upay support confirmed the charge' }),
   outcome: z
     .enum(['PAID', 'PAY_CANCELED', 'CANCELED', 'REFUND_SUCCESS', 'REFUND_FAIL'])
     .optional()
