@@ -38,6 +38,8 @@ export async function startEventWriter(options: { endpoint: string; tableName: s
   if (!streamArn) throw new Error(`DynamoDB Local gave table ${tableName} no stream`);
 
   const iterators = new Map<string, string | undefined>();
+  /** The last record written per shard, to resume after. */
+  const lastSequence = new Map<string, string>();
   const finished = new Set<string>();
 
   async function discoverShards(): Promise<void> {
@@ -60,8 +62,7 @@ export async function startEventWriter(options: { endpoint: string; tableName: s
         finished.add(id);
         continue;
       }
-      const { Records = [], NextShardIterator } = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
-      iterators.set(id, NextShardIterator);
+      const { Records = [], NextShardIterator } = await readShard(id, iterator);
       seen += Records.length;
       const events = await eventsOfRecords(Records as StreamRecord[], (orderId) => ledger.getOrder(orderId));
       if (events.length > 0) {
@@ -69,8 +70,27 @@ export async function startEventWriter(options: { endpoint: string; tableName: s
         const lines = events.map((event) => JSON.stringify({ source: EVENT_SOURCE, 'detail-type': event.detail_type, detail: event }));
         await appendFile(file, `${lines.join('\n')}\n`);
       }
+      // Moved on only once the records are written: a failed mapping reads them again.
+      iterators.set(id, NextShardIterator);
+      const last = Records.at(-1)?.dynamodb?.SequenceNumber;
+      if (last) lastSequence.set(id, last);
     }
     return seen;
+  }
+
+  // DynamoDB Local sometimes refuses an iterator it handed out (trimmed or expired, more often on
+  // a busy machine): a fresh one resumes after the last record written, as the pipe does.
+  async function readShard(id: string, iterator: string) {
+    try {
+      return await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+    } catch (error) {
+      if (!['TrimmedDataAccessException', 'ExpiredIteratorException'].includes((error as Error).name)) throw error;
+      const after = lastSequence.get(id);
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }) }),
+      );
+      return streams.send(new GetRecordsCommand({ ShardIterator: ShardIterator, Limit: 100 }));
+    }
   }
 
   // One poll at a time: the timer and drain() share the chain, so records are written in order.
