@@ -5,6 +5,10 @@ export default defineConfig({
     include: ['test/integration/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
+    // Two files at a time even on 2 cores: most of an integration test is waiting (provider
+    // scenarios, polls, deadlines), and the verdicts do not depend on the machine's speed
+    // (docs/reliability.md). 229 s → 128–135 s idle on 2 cores.
+    maxWorkers: 2,
     globalSetup: ['test/integration/global-setup.ts'],
     setupFiles: ['test/integration/setup/log-scan.ts'],
     testTimeout: 60_000,
