@@ -47,9 +47,12 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   return createDocumentClient({ endpoint, ...LOCAL_AWS, ...LOCAL_DYNAMO_TIMEOUTS, throwOnRequestTimeout: true });
 }
 
-/** What the handlers' environment needs to reach DynamoDB Local with the local timeouts. */
+/** What the handlers' environment needs to reach DynamoDB Local: this run's credentials and the local timeouts. */
 export function localDynamoEnv(endpoint: string): Record<string, string> {
   return {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     DYNAMODB_ENDPOINT: endpoint,
     DYNAMODB_CONNECT_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.connectionTimeoutMs),
     DYNAMODB_REQUEST_TIMEOUT_MS: String(LOCAL_DYNAMO_TIMEOUTS.requestTimeoutMs),

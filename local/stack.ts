@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { LocalFileKeyStore } from '../lib/keys/index.js';
-import { createTable, freePort, localDynamoEnv, startDynamoDbLocal, LOCAL_AWS, type DynamoDbLocal } from './dynamodb.js';
+import { createTable, freePort, localDynamoEnv, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 import { startApiServer, type AnsweredRequest, type ApiServer } from './api-server.js';
 import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
@@ -104,9 +104,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const apiPort = options.apiPort ?? (await freePort());
     Object.assign(process.env, {
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
       ...localDynamoEnv(endpoint),
       UPAY_BASE_URL: sandbox.url,

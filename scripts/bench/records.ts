@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTable, localDocumentClient, localDynamoEnv, LOCAL_AWS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
 import { mapBounded } from '../../local/bounded.js';
 import { Ledger } from '../../lib/store/ledger.js';
 import { fingerprint, orderIdFor, type Order } from '../../lib/payments/model.js';
@@ -97,9 +97,6 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
   const proxy = await startCountingProxy(input.dynamoEndpoint);
   try {
     Object.assign(process.env, {
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
       ...localDynamoEnv(proxy.url),
       // Never called by these routes; the configuration needs them.

@@ -3,7 +3,7 @@
 // (its /_sandbox/stats counts provider calls) and the real Secrets Manager adapter over a
 // mocked SDK client (every call logged). Each operation is invoked once to warm the
 // instance's caches, then `samples` more times; each sample counts what that one request did.
-import { createTable, localDocumentClient, localDynamoEnv, LOCAL_AWS } from '../../local/dynamodb.js';
+import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
 import { readReliably } from '../../local/bounded.js';
 import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
@@ -163,9 +163,6 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
     secrets.store('upay/vendor', JSON.stringify(vendor));
 
     Object.assign(process.env, {
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
       TABLE_NAME: tableName,
       ...localDynamoEnv(proxy.url),
       UPAY_BASE_URL: sandbox.url,
