@@ -115,6 +115,27 @@ describe('a fleet run', () => {
     expect(checkedInSns()).toEqual([sn(3)]);
   });
 
+  it("checks in the fleet even when a retired terminal's key cannot be scheduled for deletion, and tries again next run", async () => {
+    w = fleet([terminal({ terminal_sn: sn(1), status: 'retired', retired_at: iso(START - 101 * DAY) }), terminal({ terminal_sn: sn(2), checked_in_at: iso(START - 3 * DAY) })]);
+    let attempts = 0;
+    const deps = {
+      ...w.deps,
+      keyRetirement: {
+        scheduleDeletion: async () => {
+          attempts++;
+          if (attempts === 1) throw Object.assign(new Error('Secrets Manager unavailable'), { name: 'KeyStoreUnavailableError' });
+          return { deletion_date: iso(START + 30 * DAY) };
+        },
+      },
+    };
+    expect(await checkInFleet(deps, options())).toMatchObject({ checked_in: 1, keys_scheduled_for_deletion: 0 });
+    expect(checkedInSns()).toEqual([sn(2)]);
+    expect(w.registry.mustTerminal(sn(1)).key_deletion_at).toBeUndefined();
+    expect(w.telemetry.lines).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ terminal_sn: sn(1), error: 'KeyStoreUnavailableError' }) }));
+    expect(await checkInFleet(deps, options())).toMatchObject({ keys_scheduled_for_deletion: 1 });
+    expect(w.registry.mustTerminal(sn(1)).key_deletion_at).toBe(iso(START + 30 * DAY));
+  });
+
   it('does not retry, in a resumed run, a terminal whose check-in was lost earlier in the same run', async () => {
     w = fleet([terminal({ terminal_sn: sn(1) }), terminal({ terminal_sn: sn(2) })], (s) => (s === sn(1) ? transport('timeout') : checkedIn(s, `${s}-new`)));
     let budget = 1;
