@@ -73,7 +73,8 @@ export class Ledger extends Construct {
         indexName: index.name,
         partitionKey: attribute(index.partition),
         ...(index.sort ? { sortKey: attribute(index.sort) } : {}),
-        projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+        projectionType: ProjectionType[index.projection],
+        ...(index.include ? { nonKeyAttributes: [...index.include] } : {}),
       });
     }
     this.table = table;

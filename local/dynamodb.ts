@@ -182,7 +182,7 @@ export async function createTable(endpoint: string, tableName: string): Promise<
             { AttributeName: index.partition, KeyType: 'HASH' as const },
             ...(index.sort ? [{ AttributeName: index.sort, KeyType: 'RANGE' as const }] : []),
           ],
-          Projection: { ProjectionType: index.projection },
+          Projection: { ProjectionType: index.projection, ...(index.include ? { NonKeyAttributes: [...index.include] } : {}) },
         })),
       }),
     );

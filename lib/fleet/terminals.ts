@@ -3,17 +3,21 @@
 // readable and refundable, so its key is kept until their refunds are over
 // (lib/terminals/retired-keys.ts).
 import type { FleetPage, Terminal, TerminalStatus } from '../store/terminal-registry.js';
-import type { RetireResult } from '../store/fleet.js';
+import type { RetireResult, StoreTerminalsQuery } from '../store/fleet.js';
+import { fleetCursorAfter } from '../store/fleet-partitions.js';
 import type { Telemetry } from '../telemetry.js';
 
 export interface FleetDeps {
   registry: { get(terminalSn: string): Promise<Terminal | undefined>; listFleet(limit: number, cursor?: string): Promise<FleetPage> };
-  fleet: { retire(terminalSn: string, storeId: string, nowMs: number): Promise<RetireResult> };
+  fleet: {
+    retire(terminalSn: string, storeId: string, nowMs: number): Promise<RetireResult>;
+    listStore(query: StoreTerminalsQuery): Promise<{ terminals: Terminal[]; last?: string }>;
+  };
   telemetry: Telemetry;
   now: () => number;
 }
 
-/** Fleet pages are read this many at a time while a store's or a status's terminals are picked out. */
+/** Fleet pages are read this many at a time while every store's terminals of a status are picked out. */
 const SCAN_PAGE = 100;
 
 export interface TerminalFilter {
@@ -21,23 +25,33 @@ export interface TerminalFilter {
   storeId?: string;
   status?: TerminalStatus;
   limit: number;
-  /** The last terminal_sn of the previous page. */
+  /** Where the previous page ended: its last terminal_sn (one store) or the fleet cursor (every store). */
   after?: string;
 }
 
-export async function listTerminals(deps: Pick<FleetDeps, 'registry'>, filter: TerminalFilter): Promise<{ terminals: Terminal[]; last?: string }> {
+/**
+ * A page of terminals. One store's come from its own partition of the store-terminals index;
+ * every store's (ops) from a walk of the fleet shards, which is the daily check-in's too.
+ */
+export async function listTerminals(deps: Pick<FleetDeps, 'registry' | 'fleet'>, filter: TerminalFilter): Promise<{ terminals: Terminal[]; last?: string }> {
+  if (filter.storeId !== undefined) {
+    return deps.fleet.listStore({ storeId: filter.storeId, limit: filter.limit, ...(filter.status !== undefined ? { status: filter.status } : {}), ...(filter.after !== undefined ? { after: filter.after } : {}) });
+  }
   const picked: Terminal[] = [];
+  const legacy = new Set<string>();
   let cursor = filter.after;
-  let more = true;
-  while (more && picked.length <= filter.limit) {
+  for (;;) {
     const page = await deps.registry.listFleet(SCAN_PAGE, cursor);
-    picked.push(...page.terminals.filter((terminal) => (filter.storeId === undefined || terminal.store_id === filter.storeId) && (filter.status === undefined || terminal.status === filter.status)));
-    more = page.cursor !== undefined;
+    for (const terminalSn of page.legacy ?? []) legacy.add(terminalSn);
+    picked.push(...(filter.status === undefined ? page.terminals : page.terminals.filter((terminal) => terminal.status === filter.status)));
+    if (picked.length > filter.limit) {
+      // The next page starts right after the last terminal shown, in the partition it was read from.
+      const last = picked[filter.limit - 1] as Terminal;
+      return { terminals: picked.slice(0, filter.limit), last: fleetCursorAfter(last.terminal_sn, legacy.has(last.terminal_sn)) };
+    }
+    if (page.cursor === undefined) return { terminals: picked };
     cursor = page.cursor;
   }
-  const terminals = picked.slice(0, filter.limit);
-  const last = terminals.at(-1);
-  return { terminals, ...((picked.length > filter.limit || more) && last ? { last: last.terminal_sn } : {}) };
 }
 
 export type RetireOutcome = RetireResult;

@@ -1,8 +1,9 @@
 // The terminal registry: what we know about each Upay terminal, never its key (invariant 5).
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { INDEX, TTL_ATTRIBUTE } from './schema.js';
+import { INDEX, TERMINAL_FIELDS, TTL_ATTRIBUTE } from './schema.js';
 import { isConditionFailure } from './errors.js';
+import { decodeFleetCursor, encodeFleetCursor, FLEET_PARTITIONS, fleetShardOf, LEGACY_FLEET } from './fleet-partitions.js';
 
 /**
  * `retired`: an admin retired it (no more check-ins or payments). `activating`: the provider issued the terminal, its key is being stored (a trace left before
@@ -68,15 +69,18 @@ export type LeaseResult =
 
 export interface FleetPage {
   terminals: Terminal[];
+  /** Opaque: where the next page starts; absent after the last one. */
   cursor?: string;
+  /** Terminals of this page registered before the fleet was sharded (see `shardLegacyTerminal`). */
+  legacy?: string[];
 }
 
-const FLEET = 'terminal';
 export const terminalKey = (terminalSn: string) => ({ pk: `TERMINAL#${terminalSn}`, sk: 'TERMINAL' });
 // Encoded, so no store and device pair can spell another pair's key ("a#b" + "c" vs "a" + "b#c").
 const claimKey = (storeId: string, deviceId: string) => ({ pk: `ACTIVATION#${encodeURIComponent(storeId)}#${encodeURIComponent(deviceId)}`, sk: 'CLAIM' });
 
-const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight', 'retired_at', 'key_deletion_at'] as const;
+/** The attributes that put a terminal item in the fleet shards and in its store's listing. */
+const indexAttributes = (terminal: Pick<Terminal, 'terminal_sn' | 'store_id'>) => ({ [INDEX.fleet.partition]: fleetShardOf(terminal.terminal_sn), [INDEX.storeTerminals.partition]: terminal.store_id });
 
 export function toTerminal(item: Record<string, unknown>): Terminal {
   const terminal: Record<string, unknown> = {};
@@ -165,7 +169,7 @@ export class TerminalRegistry {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...terminalKey(terminal.terminal_sn), fleet: FLEET, ...terminal },
+              Item: { ...terminalKey(terminal.terminal_sn), ...indexAttributes(terminal), ...terminal },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -256,7 +260,7 @@ export class TerminalRegistry {
   }
 
   /** A conditional update of the terminal; false when the condition no longer holds. */
-  private async updateIf(terminalSn: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+  private async updateIf(terminalSn: string, update: string, condition: string, values: Record<string, unknown>, names: Record<string, string> = {}): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
@@ -264,7 +268,7 @@ export class TerminalRegistry {
           Key: terminalKey(terminalSn),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { ...names, ...(`${update} ${condition}`.includes('#status') ? { '#status': 'status' } : {}) },
           ExpressionAttributeValues: values,
         }),
       );
@@ -293,18 +297,47 @@ export class TerminalRegistry {
     );
   }
 
+  /**
+   * A page of the fleet: up to `limit` terminals, walking the shards in turn from the opaque
+   * `cursor` (a cursor that is not one of ours starts from the beginning).
+   */
   async listFleet(limit: number, cursor?: string): Promise<FleetPage> {
-    const { Items, LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEX.fleet.name,
-        KeyConditionExpression: 'fleet = :fleet' + (cursor ? ' AND terminal_sn > :after' : ''),
-        ExpressionAttributeValues: { ':fleet': FLEET, ...(cursor ? { ':after': cursor } : {}) },
-        Limit: limit,
-      }),
+    let position = decodeFleetCursor(cursor) ?? { partition: 0 };
+    const terminals: Terminal[] = [];
+    const legacy: string[] = [];
+    for (;;) {
+      const partition = FLEET_PARTITIONS[position.partition] as string;
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: INDEX.fleet.name,
+          KeyConditionExpression: 'fleet = :fleet' + (position.after !== undefined ? ' AND terminal_sn > :after' : ''),
+          ExpressionAttributeValues: { ':fleet': partition, ...(position.after !== undefined ? { ':after': position.after } : {}) },
+          Limit: limit - terminals.length,
+        }),
+      );
+      const read = Items.map(toTerminal);
+      terminals.push(...read);
+      if (partition === LEGACY_FLEET) legacy.push(...read.map((terminal) => terminal.terminal_sn));
+      const last = read.at(-1);
+      if (LastEvaluatedKey && last) position = { partition: position.partition, after: last.terminal_sn };
+      else if (position.partition + 1 < FLEET_PARTITIONS.length) position = { partition: position.partition + 1 };
+      else return { terminals, ...(legacy.length > 0 ? { legacy } : {}) };
+      if (terminals.length >= limit) return { terminals, cursor: encodeFleetCursor(position), ...(legacy.length > 0 ? { legacy } : {}) };
+    }
+  }
+
+  /**
+   * Moves a terminal registered before the shards into its shard and its store's listing.
+   * Idempotent; false when it had already moved (or is gone).
+   */
+  async shardLegacyTerminal(terminalSn: string): Promise<boolean> {
+    return this.updateIf(
+      terminalSn,
+      `SET #fleet = :shard, #store = store_id`,
+      '#fleet = :legacy',
+      { ':shard': fleetShardOf(terminalSn), ':legacy': LEGACY_FLEET },
+      { '#fleet': INDEX.fleet.partition, '#store': INDEX.storeTerminals.partition },
     );
-    const terminals = (Items ?? []).map(toTerminal);
-    const last = terminals.at(-1);
-    return { terminals, ...(LastEvaluatedKey && last ? { cursor: last.terminal_sn } : {}) };
   }
 }

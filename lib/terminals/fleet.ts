@@ -43,6 +43,7 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
   let cursor = options.cursor;
   for (;;) {
     const page = await deps.registry.listFleet(options.pageSize, cursor);
+    for (const terminalSn of page.legacy ?? []) await shardLegacy(deps, terminalSn);
     const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
     for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
     if (deps.keyRetirement) report.keys_scheduled_for_deletion += await deleteRetiredKeys({ ...deps, keyRetirement: deps.keyRetirement }, page.terminals);
@@ -92,6 +93,17 @@ async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Ter
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, terminals.length) }, worker));
   return !outOfTime;
+}
+
+// A terminal registered before the fleet was sharded is checked in all the same (the walk
+// reads its legacy partition too); moving it only puts it in its store's listing. A failure
+// is left for the next run.
+async function shardLegacy(deps: TerminalDeps, terminalSn: string): Promise<void> {
+  try {
+    await deps.registry.shardLegacyTerminal(terminalSn);
+  } catch (error) {
+    deps.telemetry.warn('terminal not moved into its fleet shard; the next run tries again', { terminal_sn: terminalSn, error: (error as Error).name });
+  }
 }
 
 async function judgeActivation(deps: TerminalDeps, terminal: Terminal, report: FleetReport): Promise<void> {

@@ -4,7 +4,9 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createTable, localDocumentClient } from '../../local/dynamodb.js';
-import { TerminalRegistry, type Terminal } from '../../lib/store/terminal-registry.js';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TerminalRegistry, terminalKey, type Terminal } from '../../lib/store/terminal-registry.js';
+import { FleetStore } from '../../lib/store/fleet.js';
 
 let registry: TerminalRegistry;
 const T0 = Date.UTC(2026, 0, 5, 19, 0, 0);
@@ -75,5 +77,84 @@ describe('activation traces', () => {
     const lost = await registered({ status: 'activating' });
     expect(await registry.markActivationKeyLost(lost.terminal_sn, { code: 'ACTIVATION_KEY_LOST', message: 'x', at: iso(T0) })).toBe(true);
     expect(await registry.get(lost.terminal_sn)).toMatchObject({ status: 'parked', last_error: { code: 'ACTIVATION_KEY_LOST' } });
+  });
+});
+
+describe('the fleet shards and the store listing', () => {
+  let walkRegistry: TerminalRegistry;
+  let stores: FleetStore;
+  let queries = 0;
+  const sns = Array.from({ length: 40 }, (_, i) => `2000${String(i).padStart(14, '0')}`);
+
+  beforeAll(async () => {
+    const endpoint = inject('dynamoEndpoint');
+    const table = `terminal-shards-${randomUUID()}`;
+    await createTable(endpoint, table);
+    const db = localDocumentClient(endpoint);
+    const send = db.send.bind(db);
+    db.send = ((command: Parameters<typeof send>[0]) => {
+      if (command instanceof QueryCommand) queries += 1;
+      return send(command);
+    }) as typeof db.send;
+    walkRegistry = new TerminalRegistry(db, table);
+    stores = new FleetStore(db, table);
+    for (const [i, sn] of sns.entries()) {
+      await walkRegistry.register({ terminal_sn: sn, store_id: i % 4 === 0 ? 'store-b' : 'store-a', device_id: `till-${sn}`, status: i % 3 === 0 ? 'retired' : 'active', activated_at: iso(T0), key_stored_at: iso(T0) });
+    }
+    // The last five as the version before the shards wrote them.
+    for (const sn of sns.slice(35)) {
+      await db.send(new UpdateCommand({ TableName: table, Key: terminalKey(sn), UpdateExpression: 'SET fleet = :legacy REMOVE terminal_store', ExpressionAttributeValues: { ':legacy': 'terminal' } }));
+    }
+  });
+
+  async function walk(limit: number) {
+    const seen: string[] = [];
+    const legacy: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await walkRegistry.listFleet(limit, cursor);
+      expect(page.terminals.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.terminals.map((t) => t.terminal_sn));
+      legacy.push(...(page.legacy ?? []));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return { seen, legacy };
+  }
+
+  it('walks every shard and the legacy partition in pages that neither repeat nor skip a terminal', async () => {
+    for (const limit of [1, 7, 100]) {
+      const { seen, legacy } = await walk(limit);
+      expect([...seen].sort()).toEqual(sns);
+      expect(new Set(seen).size).toBe(sns.length);
+      expect(legacy.sort()).toEqual(sns.slice(35));
+      // Legacy last: moving one during a walk lands it in a shard already walked.
+      expect(seen.slice(-5).sort()).toEqual(sns.slice(35));
+    }
+  });
+
+  it("pages one store's terminals from its own partition: one query per unfiltered page, filtered by status", async () => {
+    const mine = sns.slice(0, 35).filter((_, i) => i % 4 !== 0);
+    queries = 0;
+    const first = await stores.listStore({ storeId: 'store-a', limit: 10 });
+    expect(queries).toBe(1);
+    expect(first.terminals.map((t) => t.terminal_sn)).toEqual(mine.slice(0, 10));
+    expect(first.terminals.every((t) => !('terminal_store' in t) && !('fleet' in t))).toBe(true);
+    const rest = await stores.listStore({ storeId: 'store-a', limit: 100, ...(first.last !== undefined ? { after: first.last } : {}) });
+    expect(rest.last).toBeUndefined();
+    expect(rest.terminals.map((t) => t.terminal_sn)).toEqual(mine.slice(10));
+    const retired = await stores.listStore({ storeId: 'store-a', status: 'retired', limit: 2 });
+    expect(retired.terminals.every((t) => t.status === 'retired')).toBe(true);
+    expect(retired.terminals.map((t) => t.terminal_sn)).toEqual(sns.filter((_, i) => i < 35 && i % 4 !== 0 && i % 3 === 0).slice(0, 2));
+  });
+
+  it('moves a terminal written before the shards into its shard and its store listing, once', async () => {
+    const sn = sns[37] as string;
+    const listedA = async () => (await stores.listStore({ storeId: 'store-a', limit: 100 })).terminals.map((t) => t.terminal_sn);
+    expect(await listedA()).not.toContain(sn);
+    expect(await walkRegistry.shardLegacyTerminal(sn)).toBe(true);
+    expect(await walkRegistry.shardLegacyTerminal(sn)).toBe(false);
+    expect(await listedA()).toContain(sn);
+    expect((await walk(100)).legacy).not.toContain(sn);
+    expect(await walkRegistry.get(sn)).toMatchObject({ terminal_sn: sn, status: 'active', store_id: 'store-a' });
   });
 });

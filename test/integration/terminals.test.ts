@@ -9,7 +9,8 @@ import { startSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { createTable, localDocumentClient } from '../../local/dynamodb.js';
 import { UpayClient } from '../../lib/upay/index.js';
 import { KeyStoreUnavailableError, LocalFileKeyStore, type KeyStore } from '../../lib/keys/index.js';
-import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TerminalRegistry, terminalKey } from '../../lib/store/terminal-registry.js';
 import { FleetStore } from '../../lib/store/fleet.js';
 import { activateTerminal } from '../../lib/terminals/activation.js';
 import { checkInTerminal } from '../../lib/terminals/checkin.js';
@@ -225,13 +226,20 @@ describe('the fleet check-in', () => {
   let fleet: string[] = [];
   // A registry of its own, so the fleet is exactly these 500 terminals.
   let fleetRegistry: TerminalRegistry;
+  let fleetStores: FleetStore;
+  let unshard: (terminalSn: string) => Promise<unknown>;
   const fleetDeps = (overrides: Partial<TerminalDeps> = {}) => deps({ registry: fleetRegistry, ...overrides });
 
   beforeAll(async () => {
     const endpoint = inject('dynamoEndpoint');
     const table = `fleet-${randomUUID()}`;
     await createTable(endpoint, table);
-    fleetRegistry = new TerminalRegistry(localDocumentClient(endpoint), table);
+    const db = localDocumentClient(endpoint);
+    fleetRegistry = new TerminalRegistry(db, table);
+    fleetStores = new FleetStore(db, table);
+    // The item as the version before the fleet shards wrote it: one fleet key, no store listing.
+    unshard = (terminalSn) =>
+      db.send(new UpdateCommand({ TableName: table, Key: terminalKey(terminalSn), UpdateExpression: 'SET fleet = :legacy REMOVE terminal_store', ExpressionAttributeValues: { ':legacy': 'terminal' } }));
     const code = await issueCode(500);
     // A few at a time: the fixture is not a load test of DynamoDB Local.
     fleet = await mapBounded(Array.from({ length: 500 }), 8, async () => {
@@ -258,7 +266,20 @@ describe('the fleet check-in', () => {
     expect(statuses.filter((t) => t?.status === 'active' && t.last_error?.code === 'CHECKIN_FAILED').length).toBe(10);
   });
 
-  it('resumes from its cursor when an invocation runs short of time, rotating each key exactly once', async () => {
+  it('resumes from its cursor when an invocation runs short of time, rotating each key exactly once, terminals written before the shards included', async () => {
+    const legacy = fleet.slice(100, 130);
+    for (const sn of legacy) await unshard(sn);
+    const listed = async () => {
+      const sns: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await fleetStores.listStore({ storeId: STORE, limit: 100, ...(after !== undefined ? { after } : {}) });
+        sns.push(...page.terminals.map((t) => t.terminal_sn));
+        after = page.last;
+      } while (after !== undefined);
+      return sns;
+    };
+    expect(await listed()).toHaveLength(470);
     const before = await mapBounded(fleet, 16, sandboxCheckins);
     const tomorrow = () => Date.now() + 24 * 3_600_000;
     let budget = 150;
@@ -269,6 +290,8 @@ describe('the fleet check-in', () => {
     expect(first.checked_in + second.checked_in).toBe(500);
     const after = await mapBounded(fleet, 16, sandboxCheckins);
     expect(after.map((count, i) => count - (before[i] ?? 0))).toEqual(fleet.map(() => 1));
+    // The run moved them into their shards: the store's listing shows them again.
+    expect((await listed()).sort()).toEqual([...fleet].sort());
   });
 });
 

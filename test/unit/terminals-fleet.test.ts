@@ -253,3 +253,23 @@ describe('paging and resuming', () => {
     expect(rotations.sort()).toEqual([sn(1), sn(2), sn(3), sn(4), sn(5)]);
   });
 });
+
+describe('terminals registered before the fleet was sharded', () => {
+  it('are checked in and moved into their shard', async () => {
+    w = fleet([terminal({ terminal_sn: sn(2) })]);
+    w.registry.seedLegacy(terminal({ terminal_sn: sn(1) }));
+    w.keys.seed(keyOf(sn(1), 0));
+    expect((await checkInFleet(w.deps, options())).checked_in).toBe(2);
+    expect(checkedInSns()).toEqual([sn(1), sn(2)]);
+    expect(w.registry.isLegacy(sn(1))).toBe(false);
+  });
+
+  it('are checked in even when moving them fails (the next run moves them)', async () => {
+    w = fleet([]);
+    w.registry.seedLegacy(terminal({ terminal_sn: sn(1) }));
+    w.keys.seed(keyOf(sn(1), 0));
+    w.registry.failNext('shardLegacyTerminal', new Error('throttled'));
+    expect((await checkInFleet(w.deps, options())).checked_in).toBe(1);
+    expect(w.registry.isLegacy(sn(1))).toBe(true);
+  });
+});

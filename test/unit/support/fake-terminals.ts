@@ -26,6 +26,8 @@ export class ConditionalCheckFailed extends Error {
 export class FakeRegistry implements RegistryPort {
   private readonly rows = new Map<string, Row>();
   private readonly claims = new Map<string, Claim>();
+  /** Terminals registered before the fleet was sharded. */
+  private readonly legacy = new Set<string>();
   readonly calls: { method: keyof RegistryPort; args: unknown[] }[] = [];
   private readonly failures = new Map<keyof RegistryPort, Error[]>();
 
@@ -34,6 +36,16 @@ export class FakeRegistry implements RegistryPort {
   seed(terminal: Terminal, lease?: { owner: string; until: number }): this {
     this.rows.set(terminal.terminal_sn, { terminal: structuredClone(terminal), ...(lease ? { lease_owner: lease.owner, lease_until: lease.until } : {}) });
     return this;
+  }
+
+  /** A terminal as the version before the fleet shards wrote it. */
+  seedLegacy(terminal: Terminal): this {
+    this.legacy.add(terminal.terminal_sn);
+    return this.seed(terminal);
+  }
+
+  isLegacy(terminalSn: string): boolean {
+    return this.legacy.has(terminalSn);
   }
 
   seedClaim(storeId: string, deviceId: string, claim: Claim): this {
@@ -187,7 +199,13 @@ export class FakeRegistry implements RegistryPort {
     const terminals = after.slice(0, limit).map((terminal) => structuredClone(terminal));
     // DynamoDB hands back LastEvaluatedKey whenever it stopped at Limit, even at the very end.
     const last = terminals.at(-1);
-    return { terminals, ...(terminals.length === limit && last ? { cursor: last.terminal_sn } : {}) };
+    const legacy = terminals.filter((terminal) => this.legacy.has(terminal.terminal_sn)).map((terminal) => terminal.terminal_sn);
+    return { terminals, ...(terminals.length === limit && last ? { cursor: last.terminal_sn } : {}), ...(legacy.length > 0 ? { legacy } : {}) };
+  }
+
+  async shardLegacyTerminal(terminalSn: string): Promise<boolean> {
+    this.enter('shardLegacyTerminal', [terminalSn]);
+    return this.legacy.delete(terminalSn);
   }
 
   private enter(method: keyof RegistryPort, args: unknown[]): void {
