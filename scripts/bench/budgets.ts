@@ -5,6 +5,7 @@ import type { OverheadResult } from './overhead.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FleetResult } from './fleet.js';
 import type { RecordsResult } from './records.js';
+import type { PartitionsResult } from './partitions.js';
 
 export interface Budget {
   name: string;
@@ -20,6 +21,7 @@ export interface Measured {
   end_to_end?: EndToEndResult;
   fleet?: FleetResult;
   records?: RecordsResult;
+  partitions?: PartitionsResult;
 }
 
 export const LIMITS = {
@@ -31,6 +33,8 @@ export const LIMITS = {
   fleetUnpacedPerSecond: 300,
   reportReadUnits: 60,
   reportMs: 1_000,
+  partitionPaymentsPerSecond: 5_000,
+  concurrentAtTarget: 3_000,
 } as const;
 
 const missing = (name: string, limit: string): Budget => ({ name, limit, measured: 'not measured (the measurement failed)', pass: false });
@@ -156,5 +160,26 @@ export function judge(measured: Measured): Budget[] {
       pass: report.read_units <= LIMITS.reportReadUnits && report.median_ms <= LIMITS.reportMs,
     });
   } else budgets.push(missing('history page of 50', historyLimit), missing('daily report', reportLimit));
+
+  const partitions = measured.partitions;
+  const rateLimit = `≥ ${LIMITS.partitionPaymentsPerSecond} payments/s before one partition key value passes 1,000 WCU/s or 3,000 RCU/s`;
+  const concurrencyLimit = `≤ ${LIMITS.concurrentAtTarget} concurrent executions at ${LIMITS.partitionPaymentsPerSecond} payments/s`;
+  if (partitions) {
+    const { model, baseline } = partitions;
+    const rate = (figure: number | null) => (figure === null ? 'unbounded' : `${figure} payments/s`);
+    budgets.push({
+      name: 'partition model: payments/s of the mix',
+      limit: rateLimit,
+      measured: `${rate(model.sustained_payments_per_second)}, first to saturate: ${model.first_to_saturate ?? 'none'} (baseline aaf0ad9: ${rate(baseline.sustained_payments_per_second)}, ${baseline.first_to_saturate ?? 'none'})`,
+      pass: model.sustained_payments_per_second === null || model.sustained_payments_per_second >= LIMITS.partitionPaymentsPerSecond,
+    });
+    const { at, per_1000_payments_per_second } = partitions.concurrency;
+    budgets.push({
+      name: 'Lambda concurrency of the mix',
+      limit: concurrencyLimit,
+      measured: `${at.concurrent} at ${at.payments_per_second} payments/s (${per_1000_payments_per_second} per 1,000 payments/s)`,
+      pass: at.concurrent <= LIMITS.concurrentAtTarget,
+    });
+  } else budgets.push(missing('partition model: payments/s of the mix', rateLimit), missing('Lambda concurrency of the mix', concurrencyLimit));
   return budgets;
 }

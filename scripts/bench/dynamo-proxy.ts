@@ -50,7 +50,10 @@ const itemsOf = (operation: string, body: Record<string, unknown>): number => {
   return 1;
 };
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/** Sees each counted call: its operation, request body and the ConsumedCapacity DynamoDB answered. */
+export type CallObserver = (operation: string, request: Record<string, unknown>, consumed: unknown) => void;
+
+export async function startCountingProxy(target: string, observe?: CallObserver): Promise<CountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts: DynamoCounts = {};
@@ -79,7 +82,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     entry.calls += 1;
     if ((answer.statusCode ?? 500) >= 400) entry.errors += 1;
     else if (counted) {
-      const units = unitsOf((JSON.parse(reply.toString('utf8')) as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      const consumed = (JSON.parse(reply.toString('utf8')) as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      observe?.(operation, parsed, consumed);
+      const units = unitsOf(consumed);
       if (READ_OPERATIONS.has(operation)) entry.read_units += units.total;
       else entry.write_units += units.total;
       entry.index_units += units.indexes;

@@ -19,6 +19,7 @@ import type { OverheadInput, OverheadResult } from './overhead.js';
 import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
 import type { FleetInput, FleetResult } from './fleet.js';
 import type { RecordsInput, RecordsResult } from './records.js';
+import type { PartitionsInput, PartitionsResult } from './partitions.js';
 
 const FULL = {
   remote_call_samples: 5,
@@ -98,6 +99,9 @@ try {
       runWorker<RecordsResult>('records', { dynamoEndpoint, orders: SETTINGS.records_orders, samples: SETTINGS.records_samples } satisfies RecordsInput, { timeoutMs: 300_000 }),
     );
   }
+  if (runs('partitions')) measured.partitions = await phase('partition model', () =>
+    runWorker<PartitionsResult>('partitions', { dynamoEndpoint, targetPaymentsPerSecond: LIMITS.partitionPaymentsPerSecond } satisfies PartitionsInput, { timeoutMs: 60_000 }),
+  );
   if (runs('remote-calls')) measured.remote_calls = await phase('remote calls per operation', () =>
     runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples, reconcileItems: SETTINGS.reconcile_items_per_sample } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
   );

@@ -68,7 +68,7 @@ export interface RemoteCallsResult {
   reconcile_idle: CallCounts;
 }
 
-interface ProviderStats {
+export interface ProviderStats {
   requests: number;
   by_path: Record<string, number>;
 }
@@ -79,7 +79,7 @@ interface Probes {
   sandboxUrl: string;
 }
 
-function providerStats(sandboxUrl: string): Promise<ProviderStats> {
+export function providerStats(sandboxUrl: string): Promise<ProviderStats> {
   return readReliably('the sandbox stats', async () => {
     const response = await fetch(`${sandboxUrl}/_sandbox/stats`, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);

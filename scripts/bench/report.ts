@@ -8,6 +8,7 @@ import type { OperationCost } from './cost.js';
 import type { OverheadResult } from './overhead.js';
 import type { Summary } from './stats.js';
 import type { DURATION_MODEL, PRICES } from './prices.js';
+import { partitionsSection } from './partitions-report.js';
 
 export interface BenchReport extends Measured {
   generated_at: string;
@@ -216,6 +217,7 @@ function markdown(report: BenchReport): string {
         `Nor the key cache: every warm instance re-reads a terminal's key after KEY_CACHE_TTL_MS (5 min), i.e. 12 GetSecretValue an hour, $${(12 * 730 * cost.prices.secrets_manager_api_call).toFixed(4)} per instance and terminal a month, which for many terminals and instances can rival the $${cost.prices.secrets_manager_secret_month} per secret-month.`,
     );
   }
+  if (report.partitions) push(...partitionsSection(report.partitions));
   return lines.join('\n');
 }
 

@@ -1,0 +1,256 @@
+// Measurement 7: the partition model. The real handlers run against DynamoDB Local behind the
+// counting proxy, which asks for ConsumedCapacity per index, and the Upay sandbox over HTTP.
+// Each operation of the mix is run through its whole life — an in-progress pay or a QR order
+// until the step that settles it, by whatever path settles it (in the request, or reconcile's
+// steps) — and its read and write units are summed per key: the table and each index. With
+// the spreads declared in lib/store/schema.ts, partition-model.ts turns them into the
+// payments per second before one partition key value saturates, and the Lambda concurrency.
+import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
+import { startSandbox } from '../../local/sandbox/index.js';
+import { UpayClient } from '../../lib/upay/index.js';
+import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { Ledger } from '../../lib/store/ledger.js';
+import { INDEXES, KEY, type Spread } from '../../lib/store/schema.js';
+import { loadConfig } from '../../lib/api/config.js';
+import { orderIdFor } from '../../lib/payments/model.js';
+import { startCountingProxy } from './dynamo-proxy.js';
+import { installSecretsManagerFake } from './secrets-fake.js';
+import { startNotifySink } from './notify-sink.js';
+import { loadHandlers, expectStatus } from './handlers.js';
+import { lambdaContext } from './events.js';
+import { providerStats } from './remote-calls.js';
+import { nextClientSn, payEvent, precreateEvent, refundEvent, STORE_ID } from './requests.js';
+import { concurrency, partitionModel, type Assumptions, type Concurrency, type KeyUnits, type Lifecycle, type MixEntry, type PartitionModel } from './partition-model.js';
+
+export interface PartitionsInput {
+  dynamoEndpoint: string;
+  /** The payments per second the budgets are judged at. */
+  targetPaymentsPerSecond: number;
+}
+
+export interface PartitionsResult {
+  mix: { name: string; share: number; scenario: string; lifecycle: Lifecycle }[];
+  assumptions: Assumptions & { in_progress: string; pay_in_request_ms: number; reconcile_tick: string };
+  spreads: Record<string, Spread>;
+  model: PartitionModel;
+  /** The same units with the spreads of main at aaf0ad9 (due and fleet one constant key each). */
+  baseline: PartitionModel;
+  concurrency: Concurrency;
+}
+
+/** Barcode / client_sn suffix 9102: the provider answers in progress and shows PAID at the second query. */
+const IN_PROGRESS_SUFFIX = '9102';
+const TABLE = 'table';
+
+/** lib/store/schema.ts's declarations at main aaf0ad9, for the baseline. */
+const BASELINE_SPREADS: Record<string, Spread> = { due: { kind: 'constant' }, fleet: { kind: 'constant' } };
+
+export const MIX = [
+  { name: 'pay', share: 0.7, scenario: 'barcode pay answered PAY_SUCCESS' },
+  { name: 'pay in progress', share: 0.1, scenario: 'barcode pay answered PAY_IN_PROGRESS, PAID at the second query; until settled' },
+  { name: 'QR precreate', share: 0.15, scenario: 'QR order: one poll before the customer scans, PAID at the next; until settled' },
+  { name: 'refund', share: 0.05, scenario: 'full refund of a PAID order, REFUND_SUCCESS' },
+] as const;
+
+/** The spread of every key: the table's and each index's, as lib/store/schema.ts declares them. */
+export function declaredSpreads(): Record<string, Spread> {
+  return { [TABLE]: KEY.spread, ...Object.fromEntries(INDEXES.map((index) => [index.name, index.spread])) };
+}
+
+interface Capacity {
+  TableName?: string;
+  CapacityUnits?: number;
+  Table?: { CapacityUnits?: number };
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+}
+
+/** Sums units per key from the proxy's observations while a recorder is active. */
+class UnitRecorder {
+  private units: KeyUnits = {};
+  private calls = 0;
+
+  observe = (operation: string, _request: Record<string, unknown>, consumed: unknown): void => {
+    const kind = /^(Get|Query|Scan|BatchGet|TransactGet)/.test(operation) ? 'read' : 'write';
+    this.calls += 1;
+    const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Capacity[];
+    for (const entry of list) {
+      const indexes = entry.GlobalSecondaryIndexes ?? {};
+      const indexTotal = Object.values(indexes).reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0);
+      this.add(TABLE, kind, entry.Table?.CapacityUnits ?? (entry.CapacityUnits ?? 0) - indexTotal);
+      for (const [name, index] of Object.entries(indexes)) this.add(name, kind, index.CapacityUnits ?? 0);
+    }
+  };
+
+  private add(key: string, kind: 'read' | 'write', value: number): void {
+    if (value === 0) return;
+    (this.units[key] ??= { read: 0, write: 0 })[kind] += value;
+  }
+
+  take(): { units: KeyUnits; calls: number } {
+    const taken = { units: this.units, calls: this.calls };
+    this.units = {};
+    this.calls = 0;
+    return taken;
+  }
+}
+
+const subtract = (a: KeyUnits, b: KeyUnits, times: number): KeyUnits => {
+  const out: KeyUnits = structuredClone(a);
+  for (const [key, units] of Object.entries(b)) {
+    const entry = (out[key] ??= { read: 0, write: 0 });
+    entry.read -= units.read * times;
+    entry.write -= units.write * times;
+  }
+  return out;
+};
+
+export async function measurePartitions(input: PartitionsInput): Promise<PartitionsResult> {
+  const tableName = `bench-partitions-${Date.now()}`;
+  await createTable(input.dynamoEndpoint, tableName);
+  const recorder = new UnitRecorder();
+  const proxy = await startCountingProxy(input.dynamoEndpoint, recorder.observe);
+  const sink = await startNotifySink();
+  const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
+  const secrets = installSecretsManagerFake();
+  const db = localDocumentClient(input.dynamoEndpoint);
+  // The deployed timings (the defaults), read from the config the handlers load.
+  const deployed = loadConfig({ TABLE_NAME: tableName, UPAY_BASE_URL: sandbox.url });
+  try {
+    const upay = new UpayClient({ baseUrl: sandbox.url });
+    const { vendor } = sandbox;
+    const activated = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code: sandbox.activationCodes[0] ?? '', device_id: 'bench-till' });
+    if (activated.kind !== 'activated') throw new Error(`activation: ${activated.kind}`);
+    const terminalSn = activated.terminal_sn;
+    const now = new Date().toISOString();
+    await new TerminalRegistry(db, tableName).register({ terminal_sn: terminalSn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: now, key_stored_at: now });
+    secrets.store(`upay/terminals/${terminalSn}`, JSON.stringify({ terminal_sn: terminalSn, terminal_key: activated.terminal_key, device_id: 'bench-till' }));
+    secrets.store('upay/vendor', JSON.stringify(vendor));
+
+    // The in-request wait stays as deployed (pay's own path decides to poll or answer 202);
+    // only the intervals shrink, so the steps run now instead of seconds later. Units and
+    // call counts do not depend on them.
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      ...localDynamoEnv(proxy.url),
+      UPAY_BASE_URL: sandbox.url,
+      UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
+      NOTIFY_URL: sink.url,
+      POLL_INTERVAL_MS: '1',
+      PRECREATE_FAST_POLL_MS: '1',
+      PRECREATE_POLL_MS: '1',
+      // A pay answered 202 is due for the background path once its request could no longer
+      // send: soon, here (a local pay sends within milliseconds of being recorded).
+      REQUEST_LIFETIME_MS: '300',
+      RECONCILE_RESERVE_MS: '0',
+    });
+    delete process.env.KEY_STORE_FILE;
+    const handlers = await loadHandlers();
+    const ledger = new Ledger(db, tableName);
+    const providerCalls = async () => (await providerStats(sandbox.url)).requests;
+    // The background path on this branch: one pass of reconcile over the due index (what the
+    // reconcile function repeats while its invocation lasts), without its idle waiting.
+    const { appContext } = await import('../../lib/api/context.js');
+    const { reconcileDue } = await import('../../lib/payments/reconcile.js');
+    const tick = () => reconcileDue(appContext().paymentDeps, { limit: 50, concurrency: 8 });
+
+    // A pass's own cost (its look at the due index) is shared by every order due in it, not
+    // per order: measured on an empty index and taken off each pass an order needed.
+    await tick();
+    recorder.take();
+    await tick();
+    const idle = recorder.take();
+
+    /** Runs one operation and, while its order is open, reconcile ticks; counts its life. */
+    const life = async (request: () => Promise<string>, ends: string, afterFirstStep?: () => Promise<void>): Promise<Lifecycle> => {
+      recorder.take();
+      const before = await providerCalls();
+      const orderId = await request();
+      const inRequest = recorder.take();
+      const afterRequest = await providerCalls();
+      let ticks = 0;
+      while ((await ledger.getOrder(orderId))?.order.work != null) {
+        if (ticks++ >= 60) throw new Error(`order ${orderId} still open after 60 passes: ${JSON.stringify((await ledger.getOrder(orderId))?.order)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        await tick();
+        if (ticks === 1) await afterFirstStep?.();
+      }
+      const background = recorder.take();
+      const settled = (await ledger.getOrder(orderId))?.order;
+      if (settled?.order_status !== ends) throw new Error(`order ${orderId} ended ${settled?.order_status}, not ${ends}: the scenario did not run as meant`);
+      const afterTicks = await providerCalls();
+      const units = structuredClone(inRequest.units);
+      for (const [key, value] of Object.entries(subtract(background.units, idle.units, ticks))) {
+        const entry = (units[key] ??= { read: 0, write: 0 });
+        entry.read += value.read;
+        entry.write += value.write;
+      }
+      return {
+        units,
+        dynamodb_calls: inRequest.calls + background.calls - idle.calls * ticks,
+        provider_calls_in_request: afterRequest - before,
+        provider_calls_in_background: afterTicks - afterRequest,
+      };
+    };
+
+    const pay = async (barcode?: string) => {
+      const clientSn = nextClientSn('p');
+      expectStatus(await handlers.pay(payEvent(terminalSn, clientSn, barcode), lambdaContext('pay')), [200, 202], 'pay');
+      return orderIdFor(clientSn);
+    };
+    const paid = async () => {
+      const orderId = await pay();
+      recorder.take();
+      return orderId;
+    };
+
+    // Warm the instance's caches, then count one of each (the counts are deterministic).
+    await pay();
+    await paid();
+    const lifecycles: Record<(typeof MIX)[number]['name'], Lifecycle> = {
+      pay: await life(() => pay(), 'PAID'),
+      'pay in progress': await life(() => pay(`28000000000000${IN_PROGRESS_SUFFIX}`), 'PAID'),
+      'QR precreate': await (async () => {
+        const clientSn = nextClientSn('q');
+        // The customer scans the code after the first poll; the next poll finds it PAID.
+        const scan = async () => {
+          const answer = await fetch(`${sandbox.url}/_sandbox/qr/pay`, { method: 'POST', body: JSON.stringify({ client_sn: clientSn }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
+          if (!answer.ok) throw new Error(`scanning the QR: HTTP ${answer.status}`);
+        };
+        return life(async () => {
+          expectStatus(await handlers.precreate(precreateEvent(terminalSn, clientSn), lambdaContext('precreate')), [201], 'precreate');
+          return orderIdFor(clientSn);
+        }, 'PAID', scan);
+      })(),
+      refund: await (async () => {
+        const orderId = await paid();
+        return life(async () => {
+          expectStatus(await handlers.refund(refundEvent(orderId, 'r1'), lambdaContext('refund')), [200], 'refund');
+          return orderId;
+        }, 'REFUNDED');
+      })(),
+    };
+
+    const mix: MixEntry[] = MIX.map((entry) => ({ name: entry.name, share: entry.share, lifecycle: lifecycles[entry.name] }));
+    const assumptions: Assumptions = { busiest_store_share: 0.01, provider_latency_ms: 300, dynamodb_latency_ms: 10, poll_interval_ms: deployed.POLL_INTERVAL_MS };
+    const spreads = declaredSpreads();
+    return {
+      mix: MIX.map((entry) => ({ ...entry, lifecycle: lifecycles[entry.name] })),
+      assumptions: {
+        ...assumptions,
+        in_progress: 'an in-progress pay shows PAID at the provider\'s second query (sandbox scenario 9102); a QR order is scanned after its first poll and PAID at the next',
+        pay_in_request_ms: deployed.PAY_IN_REQUEST_MS,
+        reconcile_tick: "the background steps are reconcile passes; a pass's own look at the due index is shared by every order due in it, so an empty pass's units are taken off each pass; in-request polls counted with 1 ms intervals",
+      },
+      spreads,
+      model: partitionModel(mix, spreads, assumptions),
+      baseline: partitionModel(mix, { ...spreads, ...BASELINE_SPREADS }, assumptions),
+      concurrency: concurrency(mix, assumptions, input.targetPaymentsPerSecond),
+    };
+  } finally {
+    db.destroy();
+    secrets.restore();
+    await sandbox.close();
+    await sink.close();
+    await proxy.close();
+  }
+}
