@@ -5,21 +5,15 @@
 // steps) — and its read and write units are summed per key: the table and each index. With
 // the spreads declared in lib/store/schema.ts, partition-model.ts turns them into the
 // payments per second before one partition key value saturates, and the Lambda concurrency.
-import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
-import { startSandbox } from '../../local/sandbox/index.js';
-import { UpayClient } from '../../lib/upay/index.js';
-import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { Ledger } from '../../lib/store/ledger.js';
 import { INDEXES, KEY, type Spread } from '../../lib/store/schema.js';
 import { loadConfig } from '../../lib/api/config.js';
 import { orderIdFor } from '../../lib/payments/model.js';
-import { startCountingProxy } from './dynamo-proxy.js';
-import { installSecretsManagerFake } from './secrets-fake.js';
-import { startNotifySink } from './notify-sink.js';
-import { loadHandlers, expectStatus } from './handlers.js';
+import { startBenchStack } from './bench-stack.js';
+import { expectStatus } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { providerStats } from './remote-calls.js';
-import { nextClientSn, payEvent, precreateEvent, refundEvent, STORE_ID } from './requests.js';
+import { nextClientSn, payEvent, precreateEvent, refundEvent } from './requests.js';
 import { concurrency, partitionModel, type Assumptions, type Concurrency, type KeyUnits, type Lifecycle, type MixEntry, type PartitionModel } from './partition-model.js';
 
 export interface PartitionsInput {
@@ -105,36 +99,16 @@ const subtract = (a: KeyUnits, b: KeyUnits, times: number): KeyUnits => {
 };
 
 export async function measurePartitions(input: PartitionsInput): Promise<PartitionsResult> {
-  const tableName = `bench-partitions-${Date.now()}`;
-  await createTable(input.dynamoEndpoint, tableName);
   const recorder = new UnitRecorder();
-  const proxy = await startCountingProxy(input.dynamoEndpoint, recorder.observe);
-  const sink = await startNotifySink();
-  const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
-  const secrets = installSecretsManagerFake();
-  const db = localDocumentClient(input.dynamoEndpoint);
+  const stack = await startBenchStack(input.dynamoEndpoint, 'bench-partitions', recorder.observe);
+  const { sandbox, terminalSn } = stack;
   // The deployed timings (the defaults), read from the config the handlers load.
-  const deployed = loadConfig({ TABLE_NAME: tableName, UPAY_BASE_URL: sandbox.url });
+  const deployed = loadConfig({ TABLE_NAME: stack.tableName, UPAY_BASE_URL: sandbox.url });
   try {
-    const upay = new UpayClient({ baseUrl: sandbox.url });
-    const { vendor } = sandbox;
-    const activated = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code: sandbox.activationCodes[0] ?? '', device_id: 'bench-till' });
-    if (activated.kind !== 'activated') throw new Error(`activation: ${activated.kind}`);
-    const terminalSn = activated.terminal_sn;
-    const now = new Date().toISOString();
-    await new TerminalRegistry(db, tableName).register({ terminal_sn: terminalSn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: now, key_stored_at: now });
-    secrets.store(`upay/terminals/${terminalSn}`, JSON.stringify({ terminal_sn: terminalSn, terminal_key: activated.terminal_key, device_id: 'bench-till' }));
-    secrets.store('upay/vendor', JSON.stringify(vendor));
-
     // The in-request wait stays as deployed (pay's own path decides to poll or answer 202);
     // only the intervals shrink, so the steps run now instead of seconds later. Units and
     // call counts do not depend on them.
-    Object.assign(process.env, {
-      TABLE_NAME: tableName,
-      ...localDynamoEnv(proxy.url),
-      UPAY_BASE_URL: sandbox.url,
-      UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
-      NOTIFY_URL: sink.url,
+    const handlers = await stack.handlers({
       POLL_INTERVAL_MS: '1',
       PRECREATE_FAST_POLL_MS: '1',
       PRECREATE_POLL_MS: '1',
@@ -143,9 +117,7 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
       REQUEST_LIFETIME_MS: '300',
       RECONCILE_RESERVE_MS: '0',
     });
-    delete process.env.KEY_STORE_FILE;
-    const handlers = await loadHandlers();
-    const ledger = new Ledger(db, tableName);
+    const ledger = new Ledger(stack.db, stack.tableName);
     const providerCalls = async () => (await providerStats(sandbox.url)).requests;
     // The background path on this branch: one pass of reconcile over the due index (what the
     // reconcile function repeats while its invocation lasts), without its idle waiting.
@@ -247,10 +219,6 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
       concurrency: concurrency(mix, assumptions, input.targetPaymentsPerSecond),
     };
   } finally {
-    db.destroy();
-    secrets.restore();
-    await sandbox.close();
-    await sink.close();
-    await proxy.close();
+    await stack.close();
   }
 }

@@ -3,21 +3,16 @@
 // (its /_sandbox/stats counts provider calls) and the real Secrets Manager adapter over a
 // mocked SDK client (every call logged). Each operation is invoked once to warm the
 // instance's caches, then `samples` more times; each sample counts what that one request did.
-import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
 import { readReliably } from '../../local/bounded.js';
-import { startSandbox } from '../../local/sandbox/index.js';
-import { UpayClient } from '../../lib/upay/index.js';
-import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { orderIdFor } from '../../lib/payments/model.js';
-import { startCountingProxy, difference, READ_OPERATIONS, WRITE_OPERATIONS, type CountingProxy } from './dynamo-proxy.js';
-import { installSecretsManagerFake, countCalls, type SecretsManagerFake } from './secrets-fake.js';
-import { startNotifySink } from './notify-sink.js';
-import { loadHandlers, expectStatus, type Handlers } from './handlers.js';
+import { startBenchStack } from './bench-stack.js';
+import { difference, READ_OPERATIONS, WRITE_OPERATIONS, type CountingProxy } from './dynamo-proxy.js';
+import { countCalls, type SecretsManagerFake } from './secrets-fake.js';
+import { expectStatus, type Handlers } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { median } from './stats.js';
 import {
   BARCODE_PAID_AT_FIRST_QUERY,
-  STORE_ID,
   nextClientSn,
   notifyEvent,
   payEvent,
@@ -143,39 +138,12 @@ function perStep(full: CallCounts, idle: CallCounts, items: number): CallCounts 
 }
 
 export async function measureRemoteCalls(input: RemoteCallsInput): Promise<RemoteCallsResult> {
-  const tableName = `bench-calls-${Date.now()}`;
-  await createTable(input.dynamoEndpoint, tableName);
-  const proxy = await startCountingProxy(input.dynamoEndpoint);
-  const sink = await startNotifySink();
-  const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
-  const secrets = installSecretsManagerFake();
-  const db = localDocumentClient(input.dynamoEndpoint);
+  const stack = await startBenchStack(input.dynamoEndpoint, 'bench-calls');
+  const { proxy, sink, sandbox, secrets, terminalSn } = stack;
   try {
-    // One terminal, activated directly at the sandbox; its key in (fake) Secrets Manager.
-    const upay = new UpayClient({ baseUrl: sandbox.url });
-    const { vendor } = sandbox;
-    const activated = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code: sandbox.activationCodes[0] ?? '', device_id: 'bench-till' });
-    if (activated.kind !== 'activated') throw new Error(`activation: ${activated.kind}`);
-    const terminalSn = activated.terminal_sn;
-    const now = new Date().toISOString();
-    await new TerminalRegistry(db, tableName).register({ terminal_sn: terminalSn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: now, key_stored_at: now });
-    secrets.store(`upay/terminals/${terminalSn}`, JSON.stringify({ terminal_sn: terminalSn, terminal_key: activated.terminal_key, device_id: 'bench-till' }));
-    secrets.store('upay/vendor', JSON.stringify(vendor));
-
-    Object.assign(process.env, {
-      TABLE_NAME: tableName,
-      ...localDynamoEnv(proxy.url),
-      UPAY_BASE_URL: sandbox.url,
-      UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
-      NOTIFY_URL: sink.url,
-      // Only so that an in-progress pay answers 202 at once and is due for reconcile at once;
-      // no path counted here waits on these timings.
-      PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
-      RECONCILE_RESERVE_MS: '0',
-    });
-    delete process.env.KEY_STORE_FILE;
-    const handlers: Handlers = await loadHandlers();
+    // Only so that an in-progress pay answers 202 at once and is due for reconcile at once;
+    // no path counted here waits on these timings.
+    const handlers: Handlers = await stack.handlers({ PAY_IN_REQUEST_MS: '1', REQUEST_LIFETIME_MS: '1', RECONCILE_RESERVE_MS: '0' });
     const probes: Probes = { proxy, secrets, sandboxUrl: sandbox.url };
     const operations: OperationCalls[] = [];
     const record = (operation: string, scenario: string, samples: CallCounts[]) =>
@@ -257,10 +225,6 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
 
     return { operations, first_pay: firstPay, reconcile_idle: medianCounts(idle) };
   } finally {
-    db.destroy();
-    secrets.restore();
-    await sandbox.close();
-    await sink.close();
-    await proxy.close();
+    await stack.close();
   }
 }
