@@ -85,8 +85,9 @@ export function perPayment(mix: readonly MixEntry[]): KeyUnits {
   return total;
 }
 
+/** Every key the mix touches and every key declared (an index no operation of the mix writes shows with 0 units). */
 export function partitionModel(mix: readonly MixEntry[], spreads: Record<string, Spread>, assumptions: Pick<Assumptions, 'busiest_store_share'>): PartitionModel {
-  const units = perPayment(mix);
+  const units = { ...Object.fromEntries(Object.keys(spreads).map((key) => [key, { read: 0, write: 0 }])), ...perPayment(mix) };
   const keys = Object.entries(units).map(([key, { read, write }]): KeyLimit => {
     const spread = spreads[key];
     if (spread === undefined) throw new Error(`the key ${key} has no declared spread (lib/store/schema.ts)`);
@@ -107,6 +108,11 @@ export function partitionModel(mix: readonly MixEntry[], spreads: Record<string,
   keys.sort((a, b) => (a.max_payments_per_second ?? Infinity) - (b.max_payments_per_second ?? Infinity));
   const first = keys[0];
   return { keys, sustained_payments_per_second: first?.max_payments_per_second ?? null, first_to_saturate: first?.max_payments_per_second != null ? first.key : null };
+}
+
+/** The shards a key's load needs at `paymentsPerSecond` so that none passes a partition's limits. */
+export function shardsNeeded(key: Pick<KeyLimit, 'write_per_payment' | 'read_per_payment'>, paymentsPerSecond: number): number {
+  return Math.max(1, Math.ceil(paymentsPerSecond * Math.max(key.write_per_payment / PARTITION_LIMITS.write, key.read_per_payment / PARTITION_LIMITS.read)));
 }
 
 /**

@@ -1,6 +1,6 @@
 // The partition model's section of docs/performance.md.
 import type { PartitionsResult } from './partitions.js';
-import type { KeyLimit } from './partition-model.js';
+import { shardsNeeded, type KeyLimit } from './partition-model.js';
 
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
@@ -10,6 +10,7 @@ const round = (value: number) => Math.round(value * 1_000) / 1_000;
 
 export function partitionsSection(result: PartitionsResult): string[] {
   const { model, baseline, assumptions, concurrency } = result;
+  const target = concurrency.at.payments_per_second;
   const before = new Map(baseline.keys.map((key) => [key.key, key]));
   const keys = [...new Set(result.mix.flatMap((entry) => Object.keys(entry.lifecycle.units)))].sort();
   return [
@@ -29,8 +30,16 @@ export function partitionsSection(result: PartitionsResult): string[] {
       ]),
     ),
     table(
-      ['key', 'spread', 'WCU / RCU per payment', "busiest value's share", 'payments/s before it saturates', 'baseline aaf0ad9'],
-      model.keys.map((key) => [key.key, spreadOf(key), `${round(key.write_per_payment)} / ${round(key.read_per_payment)}`, round(key.busiest_share), rate(key.max_payments_per_second), `${rate(before.get(key.key)?.max_payments_per_second ?? null)} (${before.get(key.key)?.spread.kind})`]),
+      ['key', 'spread', 'WCU / RCU per payment', "busiest value's share", 'payments/s before it saturates', 'baseline aaf0ad9', `even shards needed for ${target.toLocaleString('en-US')}/s`],
+      model.keys.map((key) => [
+        key.key,
+        spreadOf(key),
+        `${round(key.write_per_payment)} / ${round(key.read_per_payment)}`,
+        round(key.busiest_share),
+        rate(key.max_payments_per_second),
+        `${rate(before.get(key.key)?.max_payments_per_second ?? null)} (${before.get(key.key)?.spread.kind})`,
+        shardsNeeded(key, target),
+      ]),
     ),
     `Sustained: **${rate(model.sustained_payments_per_second)}**, first key to saturate: **${model.first_to_saturate ?? 'none'}** (baseline aaf0ad9: ${rate(baseline.sustained_payments_per_second)}, ${baseline.first_to_saturate ?? 'none'}).`,
     `Lambda concurrency (Little's law, from the counted calls at ${assumptions.provider_latency_ms} ms a provider call and ${assumptions.dynamodb_latency_ms} ms a DynamoDB call, plus ${assumptions.poll_interval_ms} ms of sleep before each poll made inside a request; pay waits in the request up to PAY_IN_REQUEST_MS = ${assumptions.pay_in_request_ms} ms): ` +

@@ -1,7 +1,7 @@
 // The partition model's arithmetic (scripts/bench/partition-model.ts), on figures small
 // enough to work out by hand.
 import { describe, expect, it } from 'vitest';
-import { busiestShare, concurrency, lambdaSeconds, partitionModel, perPayment, type Lifecycle, type MixEntry } from '../../scripts/bench/partition-model.js';
+import { busiestShare, concurrency, lambdaSeconds, partitionModel, perPayment, shardsNeeded, type Lifecycle, type MixEntry } from '../../scripts/bench/partition-model.js';
 
 const life = (units: Lifecycle['units'], calls: Partial<Omit<Lifecycle, 'units'>> = {}): Lifecycle => ({
   units,
@@ -52,6 +52,19 @@ describe('payments per second before a partition saturates', () => {
     expect(model.keys[0]).toMatchObject({ key: 'hot', max_payments_per_second: 5_333, bound_by: 'write' });
     const reads = partitionModel([{ name: 'r', share: 1, lifecycle: life({ k: { write: 1, read: 6 } }) }], { k: { kind: 'constant' } }, STORE_SHARE);
     expect(reads.keys[0]).toMatchObject({ max_payments_per_second: 500, bound_by: 'read' });
+  });
+
+  it('lists a declared key no operation touches, never saturating', () => {
+    const model = partitionModel(mix, { hot: { kind: 'constant' }, day: { kind: 'store-day' }, order: { kind: 'unique' }, idle: { kind: 'constant' } }, STORE_SHARE);
+    expect(model.keys.find((key) => key.key === 'idle')).toMatchObject({ write_per_payment: 0, max_payments_per_second: null });
+    expect(model.first_to_saturate).toBe('hot');
+  });
+
+  it('tells the shards a key needs for a rate', () => {
+    // 5,000/s × 3 WCU = 15,000 WCU/s → 15 shards; × 5 RCU = 25,000 RCU/s → 9 by reads.
+    expect(shardsNeeded({ write_per_payment: 3, read_per_payment: 5 }, 5_000)).toBe(15);
+    expect(shardsNeeded({ write_per_payment: 0.1, read_per_payment: 12 }, 5_000)).toBe(20);
+    expect(shardsNeeded({ write_per_payment: 0, read_per_payment: 0 }, 5_000)).toBe(1);
   });
 
   it('refuses a key whose spread is not declared', () => {
