@@ -38,7 +38,7 @@ export function partitionsSection(result: PartitionsResult): string[] {
         round(key.busiest_share),
         rate(key.max_payments_per_second),
         `${rate(before.get(key.key)?.max_payments_per_second ?? null)} (${before.get(key.key)?.spread.kind})`,
-        shardsNeeded(key, target),
+        key.spread.kind === 'constant' || key.spread.kind === 'shards' ? shardsNeeded(key, target) : '—',
       ]),
     ),
     `Sustained: **${rate(model.sustained_payments_per_second)}**, first key to saturate: **${model.first_to_saturate ?? 'none'}** (baseline aaf0ad9: ${rate(baseline.sustained_payments_per_second)}, ${baseline.first_to_saturate ?? 'none'}).`,
