@@ -338,6 +338,17 @@ describe('terminals: the list and retiring one', () => {
     } while (cursor !== null && seen.length < 50);
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort()).toEqual(all.body.terminals.map((t) => t.terminal_sn).sort());
+    // An admin's pages come from the store's own partition; a cursor of ops' walk is not one of them.
+    const own: string[] = [];
+    cursor = null;
+    do {
+      const page: { body: { terminals: { terminal_sn: string }[]; next_cursor: string | null } } = await call(stack, 'GET', `/v1/terminals?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: stack.tokens.admin });
+      own.push(...page.body.terminals.map((t) => t.terminal_sn));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null && own.length < 50);
+    expect(own).toEqual(mine.body.terminals.map((t) => t.terminal_sn));
+    const opsCursor = (await call<{ next_cursor: string }>(stack, 'GET', '/v1/terminals?limit=1', { token: ops })).body.next_cursor;
+    expect((await call<{ error: { field: string } }>(stack, 'GET', `/v1/terminals?cursor=${opsCursor}`, { token: stack.tokens.admin })).body.error.field).toBe('cursor');
   });
 
   it('retires a terminal: pay and precreate answer 409 TERMINAL_RETIRED, its orders stay readable and refundable, the fleet check-in skips it', async () => {
