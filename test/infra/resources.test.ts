@@ -245,7 +245,7 @@ describe('the ledger table', () => {
       expect(indexes).toContainEqual({
         IndexName: index.name,
         KeySchema: [{ AttributeName: index.partition, KeyType: 'HASH' }, ...(index.sort ? [{ AttributeName: index.sort, KeyType: 'RANGE' }] : [])],
-        Projection: { ProjectionType: index.projection },
+        Projection: { ProjectionType: index.projection, ...(index.include ? { NonKeyAttributes: [...index.include] } : {}) },
       });
     }
     expect(table?.Properties.AttributeDefinitions).toContainEqual({ AttributeName: 'due_at', AttributeType: 'N' });
