@@ -52,7 +52,6 @@ export function declaredSpreads(): Record<string, Spread> {
 }
 
 interface Capacity {
-  TableName?: string;
   CapacityUnits?: number;
   Table?: { CapacityUnits?: number };
   GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
@@ -102,9 +101,9 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
   const recorder = new UnitRecorder();
   const stack = await startBenchStack(input.dynamoEndpoint, 'bench-partitions', recorder.observe);
   const { sandbox, terminalSn } = stack;
-  // The deployed timings (the defaults), read from the config the handlers load.
-  const deployed = loadConfig({ TABLE_NAME: stack.tableName, UPAY_BASE_URL: sandbox.url });
   try {
+    // The deployed timings (the defaults), read from the config the handlers load.
+    const deployed = loadConfig({ TABLE_NAME: stack.tableName, UPAY_BASE_URL: sandbox.url });
     // The in-request wait stays as deployed (pay's own path decides to poll or answer 202);
     // only the intervals shrink, so the steps run now instead of seconds later. Units and
     // call counts do not depend on them.
