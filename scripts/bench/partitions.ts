@@ -102,8 +102,9 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
   const stack = await startBenchStack(input.dynamoEndpoint, 'bench-partitions', recorder.observe);
   const { sandbox, terminalSn } = stack;
   try {
-    // The deployed timings (the defaults), read from the config the handlers load.
-    const deployed = loadConfig({ TABLE_NAME: stack.tableName, UPAY_BASE_URL: sandbox.url });
+    // The deployed timings (the defaults, unless this run's environment sets them), read
+    // before the intervals below are shrunk, from the config the handlers load.
+    const deployed = loadConfig({ ...process.env, TABLE_NAME: stack.tableName, UPAY_BASE_URL: sandbox.url });
     // The in-request wait stays as deployed (pay's own path decides to poll or answer 202);
     // only the intervals shrink, so the steps run now instead of seconds later. Units and
     // call counts do not depend on them.
