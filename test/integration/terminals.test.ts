@@ -295,6 +295,42 @@ describe('the fleet check-in', () => {
   });
 });
 
+describe('terminals written before the fleet shards', () => {
+  it('are all checked in when a run runs short of time inside the legacy partition and its continuation resumes', async () => {
+    const endpoint = inject('dynamoEndpoint');
+    const table = `legacy-fleet-${randomUUID()}`;
+    await createTable(endpoint, table);
+    const db = localDocumentClient(endpoint);
+    const legacyRegistry = new TerminalRegistry(db, table);
+    let finished = 0;
+    const finishCheckin = legacyRegistry.finishCheckin.bind(legacyRegistry);
+    legacyRegistry.finishCheckin = async (...args) => {
+      finished += 1;
+      return finishCheckin(...args);
+    };
+    const legacyDeps = () => deps({ registry: legacyRegistry });
+    const code = await issueCode(6);
+    const sns: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const result = await activateTerminal(legacyDeps(), { store_id: STORE, device_id: `legacy-${randomUUID()}`, activation_code: code });
+      if (result.kind !== 'activated') throw new Error(result.kind);
+      sns.push(result.terminal.terminal_sn);
+      await db.send(new UpdateCommand({ TableName: table, Key: terminalKey(result.terminal.terminal_sn), UpdateExpression: 'SET fleet = :legacy REMOVE terminal_store', ExpressionAttributeValues: { ':legacy': 'terminal' } }));
+    }
+    const before = await mapBounded(sns, 6, sandboxCheckins);
+    // Pages of two, one at a time; the time runs out after the third check-in (the second page's first).
+    const options = { concurrency: 1, pacer: pacer(10_000), reserveMs: 1_000, minIntervalMs: 20 * 3_600_000, pageSize: 2 };
+    const first = await checkInFleet(legacyDeps(), { ...options, remainingMs: () => (finished >= 3 ? 0 : 60_000) });
+    expect(first.checked_in).toBe(3);
+    expect(first.cursor).toBeDefined();
+    const second = await checkInFleet(legacyDeps(), { ...options, ...(first.cursor !== undefined ? { cursor: first.cursor } : {}), remainingMs: () => 60_000 });
+    expect(second.cursor).toBeUndefined();
+    const after = await mapBounded(sns, 6, sandboxCheckins);
+    expect(after.map((count, i) => count - (before[i] ?? 0))).toEqual(sns.map(() => 1));
+    expect(first.checked_in + second.checked_in).toBe(6);
+  });
+});
+
 describe('secrets in logs', () => {
   it('never logs a terminal or vendor key during activation and check-in', async () => {
     // The handlers' own logger (Powertools, JSON to stdout) at its most verbose, captured whole.
