@@ -43,7 +43,6 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
   let cursor = options.cursor;
   for (;;) {
     const page = await deps.registry.listFleet(options.pageSize, cursor);
-    for (const terminalSn of page.legacy ?? []) await shardLegacy(deps, terminalSn);
     const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
     for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
     if (deps.keyRetirement) report.keys_scheduled_for_deletion += await deleteRetiredKeys({ ...deps, keyRetirement: deps.keyRetirement }, page.terminals);
@@ -55,6 +54,8 @@ export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): P
       report.cursor = cursor ?? '';
       break;
     }
+    // Only now: moved earlier, a terminal the page did not reach would sit in a shard the resumed walk has passed.
+    for (const terminalSn of page.legacy ?? []) await shardLegacy(deps, terminalSn);
     if (page.cursor === undefined) break;
     cursor = page.cursor;
   }
