@@ -17,8 +17,12 @@ export interface IndexShape {
 export const INDEX = {
   /** Orders by the provider's order number (sparse: only orders the provider numbered). */
   bySn: { name: 'by-sn', partition: 'sn', projection: 'KEYS_ONLY' },
-  /** Orders and refunds that still need work, oldest due first (sparse). */
-  due: { name: 'due', partition: 'due_shard', sort: 'due_at', sortType: 'N', projection: 'ALL' },
+  /**
+   * Orders and refunds that still need work (sparse), spread over DUE_SHARDS shards by a
+   * stable hash of the order id, oldest due first within a shard: the sweep's view of lost
+   * wake-ups. Keys only: the sweep needs the item's key and due time; the worker re-reads it.
+   */
+  due: { name: 'due-shards', partition: 'due_shard', sort: 'due_at', sortType: 'N', projection: 'KEYS_ONLY' },
   /** Every terminal, in terminal_sn order, for the fleet check-in. */
   fleet: { name: 'fleet', partition: 'fleet', sort: 'terminal_sn', sortType: 'S', projection: 'ALL' },
   /** Orders by the store's business day, newest first: the history pages and the daily report. */
@@ -26,6 +30,9 @@ export const INDEX = {
   /** Orders and refunds a person must look at (sparse), spread over a few shards, oldest first. */
   attention: { name: 'attention', partition: 'attention_shard', sort: 'attention_since', sortType: 'S', projection: 'ALL' },
 } as const satisfies Record<string, IndexShape>;
+
+/** Shards of the `due` index: no shard takes more than a 64th of the writes of open work. */
+export const DUE_SHARDS = 64;
 
 export const INDEXES: readonly IndexShape[] = Object.values(INDEX);
 
