@@ -4,7 +4,7 @@
 // step is claimed before it sends (claim.ts), so a duplicate, early or late wake-up is
 // harmless; after the step the worker schedules the item's next one (lib/timer).
 import type { Changes, DueItem } from '../store/ledger.js';
-import type { TimerItem } from '../timer/index.js';
+import { parseTimerItem, type TimerDelivery, type TimerItem } from '../timer/index.js';
 import type { PaymentDeps } from './deps.js';
 import type { Order, OrderWithRefunds, ProviderState, Refund, Work } from './model.js';
 import { claimedNow, claimOrderStep, claimRefundStep } from './claim.js';
@@ -52,6 +52,32 @@ export async function advance(deps: PaymentDeps, item: TimerItem): Promise<WakeU
   if (next) await scheduleWork(deps, [{ ...item, due_at: next.due_at }]);
   return 'stepped';
 }
+
+/**
+ * A batch of wake-ups, all at once: the ids of those whose step failed (to be delivered again).
+ * A malformed message is dropped, not failed: it would fail the same way every time.
+ */
+export const advanceBatch = (deps: PaymentDeps): TimerDelivery => async (messages) => {
+  const failed = await Promise.all(
+    messages.map(async ({ id, body }) => {
+      const item = parseTimerItem(body);
+      if (!item) {
+        deps.telemetry.error('timer message ignored', { message_id: id });
+        deps.telemetry.count('TimerWakeUps_malformed');
+        return undefined;
+      }
+      try {
+        deps.telemetry.count(`TimerWakeUps_${await advance(deps, item)}`);
+        return undefined;
+      } catch (error) {
+        deps.telemetry.error('timer step failed', { order_id: item.order_id, error: (error as Error).name, detail: (error as Error).message });
+        deps.telemetry.count('TimerWakeUps_error');
+        return id;
+      }
+    }),
+  );
+  return { failed: failed.filter((id) => id !== undefined) };
+};
 
 type Due<T> = T & { work: Work };
 

@@ -22,7 +22,6 @@ import type { RecordsInput, RecordsResult } from './records.js';
 
 const FULL = {
   remote_call_samples: 5,
-  reconcile_items_per_sample: 5,
   overhead_warmup: 1_000,
   overhead_settle: 200,
   overhead_iterations: 1_000,
@@ -99,7 +98,7 @@ try {
     );
   }
   if (runs('remote-calls')) measured.remote_calls = await phase('remote calls per operation', () =>
-    runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples, reconcileItems: SETTINGS.reconcile_items_per_sample } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
+    runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
   );
   if (runs('overhead')) measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
     runWorker<OverheadResult>(

@@ -12,7 +12,7 @@ import { orderIdFor } from '../../lib/payments/model.js';
 import { startCountingProxy, difference, READ_OPERATIONS, WRITE_OPERATIONS, type CountingProxy } from './dynamo-proxy.js';
 import { installSecretsManagerFake, countCalls, type SecretsManagerFake } from './secrets-fake.js';
 import { startNotifySink } from './notify-sink.js';
-import { loadHandlers, expectStatus, type Handlers } from './handlers.js';
+import { loadHandlers, expectStatus, wakeUp, type Handlers } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { median } from './stats.js';
 import {
@@ -31,11 +31,9 @@ import {
 export interface RemoteCallsInput {
   dynamoEndpoint: string;
   samples: number;
-  /** Open orders per reconcile invocation; the step's cost is the difference to an empty run, divided by this. */
-  reconcileItems: number;
 }
 
-/** One request's remote calls (for the reconcile step: per step). */
+/** One request's remote calls (for the timer: per step). */
 export interface CallCounts {
   dynamodb_reads: number;
   dynamodb_writes: number;
@@ -64,8 +62,8 @@ export interface RemoteCallsResult {
   operations: OperationCalls[];
   /** The very first pay of a fresh instance (cold caches), for comparison. */
   first_pay: CallCounts;
-  /** A reconcile invocation that finds nothing due (its fixed cost per tick). */
-  reconcile_idle: CallCounts;
+  /** A sweep run that finds nothing due (its fixed cost per minute). */
+  sweep_idle: CallCounts;
 }
 
 interface ProviderStats {
@@ -131,17 +129,6 @@ function medianCounts(samples: CallCounts[]): CallCounts {
 
 const agree = (samples: CallCounts[]) => samples.every((s) => JSON.stringify(s) === JSON.stringify(samples[0]));
 
-/** A per-step figure: (with items − idle) / items. */
-function perStep(full: CallCounts, idle: CallCounts, items: number): CallCounts {
-  const out = {} as Record<string, unknown>;
-  for (const field of NUMERIC) out[field] = ((full[field] as number) - (idle[field] as number)) / items;
-  for (const field of MAPS) {
-    const keys = new Set([...Object.keys(full[field]), ...Object.keys(idle[field])]);
-    out[field] = Object.fromEntries([...keys].sort().map((key) => [key, ((full[field][key] ?? 0) - (idle[field][key] ?? 0)) / items]));
-  }
-  return out as unknown as CallCounts;
-}
-
 export async function measureRemoteCalls(input: RemoteCallsInput): Promise<RemoteCallsResult> {
   const tableName = `bench-calls-${Date.now()}`;
   await createTable(input.dynamoEndpoint, tableName);
@@ -168,11 +155,10 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
       UPAY_BASE_URL: sandbox.url,
       UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
       NOTIFY_URL: sink.url,
-      // Only so that an in-progress pay answers 202 at once and is due for reconcile at once;
+      // Only so that an in-progress pay answers 202 at once and is due for the timer at once;
       // no path counted here waits on these timings.
       PAY_IN_REQUEST_MS: '1',
       REQUEST_LIFETIME_MS: '1',
-      RECONCILE_RESERVE_MS: '0',
     });
     delete process.env.KEY_STORE_FILE;
     const handlers: Handlers = await loadHandlers();
@@ -233,29 +219,22 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
     await notify(0);
     record('notify', 'verified callback of a PAID order (re-query, nothing to change)', await repeat(n, (i) => counted(probes, () => notify(i + 1))));
 
-    // reconcile: an invocation with `reconcileItems` due orders, minus one with none, per item.
-    const tick = () => handlers.reconcile({}, lambdaContext('reconcile', 20_000));
-    const openOrders = async (count: number) => {
-      for (let i = 0; i < count; i += 1) await pay(BARCODE_PAID_AT_FIRST_QUERY);
+    // The timer's worker: one message for one due order. The sweep: a run that finds nothing due.
+    const step = async () => {
+      const { orderId } = await pay(BARCODE_PAID_AT_FIRST_QUERY);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      return counted(probes, () => wakeUp(handlers, [{ order_id: orderId, due_at: 0 }], lambdaContext('timer', 20_000)));
     };
-    await openOrders(1);
-    await tick();
-    const idle: CallCounts[] = [];
-    const steps = await repeat(n, async () => {
-      idle.push(await counted(probes, tick));
-      await openOrders(input.reconcileItems);
-      const full = await counted(probes, tick);
-      return perStep(full, idle.at(-1) as CallCounts, input.reconcileItems);
-    });
-    record('reconcile step', 'one due order: query → PAID, settled', steps);
+    await step();
+    record('timer step', 'one due order: query → PAID, settled', await repeat(n, step));
+    const sweepIdle = await repeat(n, () => counted(probes, () => handlers.sweep({}, lambdaContext('sweep', 20_000))));
 
-    // precreate last: its orders stay open and would be due for reconcile.
+    // precreate last    // precreate last: its orders stay open and would be due for the timer.
     const precreate = async () => expectStatus(await handlers.precreate(precreateEvent(terminalSn, nextClientSn('q')), lambdaContext('precreate')), [201], 'precreate');
     await precreate();
     record('precreate', 'QR order created (qr_code + SVG)', await repeat(n, () => counted(probes, precreate)));
 
-    return { operations, first_pay: firstPay, reconcile_idle: medianCounts(idle) };
+    return { operations, first_pay: firstPay, sweep_idle: medianCounts(sweepIdle) };
   } finally {
     db.destroy();
     secrets.restore();

@@ -29,7 +29,7 @@ describe('an outage run', () => {
   it('finishes every order opened before a provider maintenance that covers their deadlines, without a person, once it ends', async () => {
     // 4 s of maintenance: it begins once the orders are open (each pay request polls for
     // 2.5 s first), so their deadlines (3.5 s, 4 s after creation in these timings) fall inside it.
-    const report = await runOutage(stack, { outageMs: 4_000, seed: 3, orders: 12, reconcileEveryMs: 500 });
+    const report = await runOutage(stack, { outageMs: 4_000, seed: 3, orders: 12, sweepEveryMs: 500 });
     const text = outageSummary(report);
     expect(report.openWhenItBegan, text).toBeGreaterThanOrEqual(9);
     expect(report.openWhenItEnded, text).toBeGreaterThan(0);

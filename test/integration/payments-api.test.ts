@@ -28,7 +28,7 @@ const refund = (orderId: string, body: Record<string, unknown>) =>
 /** Runs reconcile passes until the order is no longer CREATED (bounded). */
 async function settleByReconcile(orderId: string): Promise<OrderBody> {
   for (let pass = 0; pass < 60; pass += 1) {
-    await stack.reconcile(300);
+    await stack.runDue(300);
     const order = (await getOrder(orderId)).body;
     if (order.order_status !== 'CREATED' && !order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS')) return order;
     await new Promise((resolve) => setTimeout(resolve, 100));

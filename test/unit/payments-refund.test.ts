@@ -245,14 +245,14 @@ describe('settling a refund while others settle', () => {
     expect(result.found.order).toMatchObject({ order_status: 'REFUNDED', net_amount: 0, refunded_amount: 1000, refund_committed: 1000 });
   });
 
-  it('leaves the refund in flight and due for reconcile when its settlement keeps colliding', async () => {
+  it('leaves the refund in flight and due for the timer when its settlement keeps colliding', async () => {
     w = paidWorld();
     w.upay.script('refund', refunded());
     for (let call = 1; call <= 25; call += 1) w.ledger.conflictOn('settleRefund', call);
     const result = done(await refund(w.deps, input()));
     expect(result.refund).toMatchObject({ status: 'REFUND_IN_PROGRESS', work: { step: 'query' } });
     expect(result.found.order).toMatchObject({ refund_committed: 300, refunded_amount: 0, net_amount: 1000 });
-    expect(w.telemetry.messages('warn')).toContain('refund settlement deferred to reconcile');
+    expect(w.telemetry.messages('warn')).toContain('refund settlement deferred to the timer');
     expect(w.ledger.callCount('settleRefund')).toBe(25);
   });
 
