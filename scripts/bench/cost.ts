@@ -21,6 +21,7 @@ export interface OperationCost {
     dynamodb_reads: number;
     dynamodb_writes: number;
     secrets_manager: number;
+    sqs: number;
     total: number;
   };
 }
@@ -34,11 +35,13 @@ const FUNCTION_OF: Record<string, FunctionId> = {
   revoke: 'revoke',
   cancel: 'cancel',
   notify: 'notify',
-  'reconcile step': 'reconcile',
+  'timer step': 'timer',
 };
 
-/** Scheduled, not behind the HTTP API; one reconcile invocation works through many steps. */
-const SCHEDULED = new Set(['reconcile step']);
+/** Not behind the HTTP API: the timer's worker, invoked by its SQS event source. */
+const SCHEDULED = new Set(['timer step']);
+/** SQS requests per timer step: the worker's send of the next wake-up, the event source's receive and delete (batched, so at most). */
+const SQS_REQUESTS_PER_STEP = 3;
 
 export function costPerMillion(calls: OperationCalls[], overhead: OperationOverhead[]): OperationCost[] {
   return calls.flatMap((entry) => {
@@ -64,6 +67,7 @@ export function costPerMillion(calls: OperationCalls[], overhead: OperationOverh
       dynamodb_reads: million * counts.dynamodb_read_units * PRICES.dynamodb_read_request_unit,
       dynamodb_writes: million * counts.dynamodb_write_units * PRICES.dynamodb_write_request_unit,
       secrets_manager: million * counts.secrets_manager_calls * PRICES.secrets_manager_api_call,
+      sqs: scheduled ? million * SQS_REQUESTS_PER_STEP * PRICES.sqs_request : 0,
     };
     const total = Object.values(lines).reduce((sum, value) => sum + value, 0);
     const per_million = Object.fromEntries(Object.entries({ ...lines, total }).map(([key, value]) => [key, round(value, 3)])) as OperationCost['per_million'];

@@ -51,7 +51,7 @@ describe('terminal keys (invariant 5)', () => {
   });
 
   it('lets every payment function and notify read terminal keys only', () => {
-    for (const name of ['pay', 'precreate', 'query', 'refund', 'revoke', 'cancel', 'notify', 'reconcile'] as const) {
+    for (const name of ['pay', 'precreate', 'query', 'refund', 'revoke', 'cancel', 'notify', 'timer'] as const) {
       expect(actionsOn(name, 'secretsmanager', () => true), name).toEqual(['secretsmanager:GetSecretValue']);
       expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual(['secretsmanager:GetSecretValue']);
     }
