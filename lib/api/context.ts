@@ -52,7 +52,7 @@ function stepTimer(config: Config): StepTimer {
   let sqs: Promise<StepTimer> | undefined;
   return {
     async schedule(items) {
-      sqs ??= import('../timer/sqs.js').then(({ SqsStepTimer, createSqsClient }) => new SqsStepTimer(tracer.captureAWSv3Client(createSqsClient()), queueUrl));
+      sqs ??= import('../timer/sqs.js').then((adapter) => new adapter.SqsStepTimer(tracer.captureAWSv3Client(adapter.createSqsClient()), queueUrl));
       return (await sqs).schedule(items);
     },
   };

@@ -146,7 +146,7 @@ describe('tracing', () => {
     }
     // Every AWS SDK client the functions build is traced: each call is a subsegment.
     const context = readFileSync(join(PROJECT_ROOT, 'lib/api/context.ts'), 'utf8').replace(/^import .*$/gm, '');
-    const built = [...context.matchAll(/(captureAWSv3Client\()?create\w+Client\b/g)];
+    const built = [...context.matchAll(/(captureAWSv3Client\((?:\w+\.)?)?create\w+Client\b/g)];
     expect(built.length).toBeGreaterThan(1);
     for (const [call, captured] of built) expect(captured, call).toBeDefined();
     const observability = readFileSync(join(PROJECT_ROOT, 'lib/api/observability.ts'), 'utf8');
@@ -225,10 +225,11 @@ describe('alarms', () => {
     }
   });
 
-  it('names no outcome in a metric: outcomes are the dimension of Requests, ReconcileItems, FleetRuns', () => {
-    const sources = ['lib/api/route.ts', 'functions/sweep.ts', 'functions/notify.ts'].map((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8')).join('\n');
+  it('names no outcome in a metric: outcomes are the dimension of Requests, TimerWakeUps, FleetRuns', () => {
+    const sources = ['lib/api/route.ts', 'lib/payments/reconcile.ts', 'functions/notify.ts'].map((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8')).join('\n');
     expect(sources).not.toMatch(/'(RequestsOk|ClientErrors|ServerErrors|ReconcileProcessed|ReconcileErrors|NotifyRejected)'/);
     expect(sources).toMatch(/countOutcome\('Requests'/);
+    expect(sources).toMatch(/TimerWakeUps_\${/);
   });
 });
 

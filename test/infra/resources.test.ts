@@ -65,7 +65,7 @@ describe('functions', () => {
     for (const name of HTTP_FUNCTIONS.filter((n) => n !== 'checkin')) expect(FUNCTIONS[name].timeoutSeconds, name).toBeLessThan(30);
     expect(FUNCTIONS.checkin.timeoutSeconds * 1000).toBeGreaterThanOrEqual(CHECKIN_WORST_MS);
     expect(FUNCTIONS.checkin.timeoutSeconds * 1000).toBeLessThan(CHECKIN_LEASE_MS);
-    expect(fnProps('timer').Timeout).toBe(30); // a step's whole claimed budget (3 provider timeouts) and its writes
+    expect(fnProps('timer').Timeout).toBe(40); // a step's whole claimed budget (3 provider timeouts) and its writes
     expect(fnProps('checkin-fleet').Timeout).toBe(900);
   });
 
@@ -119,7 +119,7 @@ describe('functions', () => {
     const apiId = customised.logicalId(customised.stack.node.findChild('Api').node.findChild('HttpApi'));
     expect(JSON.stringify(variables.NOTIFY_URL)).toContain(apiId);
     expect(JSON.stringify(variables.NOTIFY_URL)).toMatch(/\/v1\/upay\/notify"\]\]\}$/);
-    expect(() => loadConfig({ ...variables, TABLE_NAME: 'table', SECRETS_KMS_KEY_ID: 'mrk-1', NOTIFY_URL: 'https://api.example/v1/upay/notify' } as NodeJS.ProcessEnv)).not.toThrow();
+    expect(() => loadConfig({ ...variables, TABLE_NAME: 'table', SECRETS_KMS_KEY_ID: 'mrk-1', NOTIFY_URL: 'https://api.example/v1/upay/notify', TIMER_QUEUE_URL: 'https://sqs.example/123/timer' } as NodeJS.ProcessEnv)).not.toThrow();
   });
 
   it('names the fleet check-in function, so that it can invoke itself by a known ARN', () => {
@@ -394,7 +394,7 @@ describe('alarms and dashboard', () => {
   });
 
   it('alarms when either dead-letter queue holds a message', () => {
-    for (const name of ['Reconcile', 'Checkin']) expect(alarmNamed(`${name}-DeadLetters`), name).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    for (const name of ['Timer', 'Sweep', 'Checkin']) expect(alarmNamed(`${name}-DeadLetters`), name).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
   });
 
   it('sends every alarm, and its recovery, to the one SNS topic', () => {
@@ -413,7 +413,7 @@ describe('alarms and dashboard', () => {
   it('shows the same figures on one dashboard', () => {
     const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['NeedsAttention', 'OpenAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
+    for (const metric of ['NeedsAttention', 'OpenAttention', 'DueBacklogAgeSeconds', 'TimerWakeUps', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
       expect(body, metric).toContain(metric);
     }
   });
