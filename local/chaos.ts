@@ -49,7 +49,7 @@ const DELAY_FAULT_MS = 2_500;
 /** Past the local API Gateway's own 29 s: a request that hangs longer is a fault of the run. */
 const REQUEST_TIMEOUT_MS = 35_000;
 /**
- * Reconcile passes to settle every open order before the verdict. A pass lasts at least
+ * Passes of due work to settle every open order before the verdict. A pass lasts at least
  * SETTLE_PAUSE_MS, so together they outlast the exception flows' slowest waits (deadlines,
  * a refund in progress polled with backoff); counted, so a busy machine gets more time.
  */

@@ -30,7 +30,7 @@ export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Pro
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;
 
-  // Reconcile takes "no such order" as final once the request's lifetime is over. A request
+  // The timer takes "no such order" as final once the request's lifetime is over. A request
   // answered early (503 before the Lambda timeout) is frozen, not killed, and may resume on a
   // later invocation: past its lifetime it must not send at all.
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>

@@ -143,7 +143,7 @@ async function release(deps: PaymentDeps, refund: Refund, provider: ProviderStat
 /**
  * Runs one settlement of an in-flight refund until it applies or another path settled the
  * refund: a write that collided with another write to the order changed nothing, so it is
- * tried again. False when it never applied (the refund stays in flight and due for reconcile).
+ * tried again. False when it never applied (the refund stays in flight and due for the step timer).
  */
 async function settleTakingTurns(deps: PaymentDeps, refund: Refund, attempt: (race: number) => Promise<boolean>): Promise<boolean> {
   for (let race = 0; race < SETTLE_RACES; race += 1) {

@@ -1,4 +1,4 @@
-// A small seeded chaos run (issue: 150 operations at 20 % faults): after reconcile settles,
+// A small seeded chaos run (issue: 150 operations at 20 % faults): after the step timer settles,
 // our ledger matches the provider's books to the cent and nothing is left open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';

@@ -141,7 +141,7 @@ describe('a revoke the provider accepts', () => {
       order_status: 'PAID',
       reversal: 'revoke',
       reversal_requested_by: ADMIN,
-      // Reconcile confirms it by a query, once this request can no longer be doing so.
+      // The step timer confirms it by a query, once this request can no longer be doing so.
       work: { step: 'query', due_at: START + TIMING.requestLifetimeMs, deadline_at: START, attempts: 0 },
     });
     expect(result).toMatchObject({ order_status: 'CANCELED', net_amount: 0, provider: { biz_result_code: 'CANCEL_SUCCESS', order_status: 'CANCELED' } });
@@ -248,7 +248,7 @@ describe('a reversal the provider refuses', () => {
 });
 
 describe('a reversal whose outcome is not known yet', () => {
-  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('cancel: after a %s keeps the order marked with its cancel step due for reconcile', async (kind) => {
+  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('cancel: after a %s keeps the order marked with its cancel step due for the step timer', async (kind) => {
     w = withOrder({});
     w.upay.script('cancel', transport(kind));
     const result = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
@@ -319,7 +319,7 @@ describe('a reversal the provider answers with a final word', () => {
     w.upay.script('cancel', notFound());
     const answered = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
     expect(answered).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'query', due_at: START + TIMING.requestLifetimeMs } });
-    // The pay arrives and the customer is charged; reconcile looks again once it can no longer arrive.
+    // The pay arrives and the customer is charged; the step timer looks again once it can no longer arrive.
     w.upay.script('query', found(upayOrder()));
     w.clock.ms = START + TIMING.requestLifetimeMs;
     await runDue(w.deps);

@@ -104,7 +104,7 @@ export function order(overrides: Partial<Order> = {}): Order {
   };
 }
 
-/** An order still open at the provider, polled by reconcile (no provider sn yet unless given). */
+/** An order still open at the provider, polled by the step timer (no provider sn yet unless given). */
 export function openOrder(overrides: Partial<Order> = {}): Order {
   const open = order({
     order_status: 'CREATED',
