@@ -5,6 +5,9 @@ import type { OverheadResult } from './overhead.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FleetResult } from './fleet.js';
 import type { RecordsResult } from './records.js';
+import type { TimerResult } from './timer.js';
+import type { TimerCost } from './cost.js';
+import { timerBudgets } from './timer-judge.js';
 
 export interface Budget {
   name: string;
@@ -20,6 +23,9 @@ export interface Measured {
   end_to_end?: EndToEndResult;
   fleet?: FleetResult;
   records?: RecordsResult;
+  timer?: TimerResult;
+  /** The timer's and the sweep's cost (from the remote calls and the overhead). */
+  timer_cost?: TimerCost;
 }
 
 export const LIMITS = {
@@ -156,5 +162,6 @@ export function judge(measured: Measured): Budget[] {
       pass: report.read_units <= LIMITS.reportReadUnits && report.median_ms <= LIMITS.reportMs,
     });
   } else budgets.push(missing('history page of 50', historyLimit), missing('daily report', reportLimit));
+  budgets.push(...timerBudgets(measured.timer, measured.timer_cost));
   return budgets;
 }

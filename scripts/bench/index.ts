@@ -9,7 +9,7 @@ import { startDynamoDbLocal, warmUp, type DynamoDbLocal } from '../../local/dyna
 import { killAll, runWorker } from './children.js';
 import { machineInfo } from './machine.js';
 import { measureColdStart } from './cold-start.js';
-import { costPerMillion } from './cost.js';
+import { costPerMillion, timerCost } from './cost.js';
 import { judge, LIMITS } from './budgets.js';
 import { findings } from './findings.js';
 import { writeReport, type BenchReport } from './report.js';
@@ -19,6 +19,7 @@ import type { OverheadInput, OverheadResult } from './overhead.js';
 import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
 import type { FleetInput, FleetResult } from './fleet.js';
 import type { RecordsInput, RecordsResult } from './records.js';
+import type { TimerInput, TimerResult } from './timer.js';
 
 const FULL = {
   remote_call_samples: 5,
@@ -38,6 +39,10 @@ const FULL = {
   fleet_proposed_concurrency: 32,
   records_orders: 5_000,
   records_samples: 5,
+  // 10,000 orders open at once; the polling interval stretched so their steps fit this process's one core (scripts/bench/timer.ts).
+  timer_orders: 10_000,
+  timer_poll_interval_ms: 20_000,
+  timer_pay_deadline_ms: 45_000,
 };
 
 // `--quick`: the same measurements, small, to try the bench out; the report goes to a
@@ -47,7 +52,7 @@ const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const runs = (name: string) => ONLY === undefined || ONLY === name;
 const SETTINGS: typeof FULL = QUICK
-  ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500 }
+  ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500, timer_orders: 1_000 }
   : FULL;
 
 // Powertools as deployed (no level set: INFO; metrics on), not the bench's quiet settings.
@@ -134,6 +139,13 @@ try {
       { timeoutMs: 480_000 },
     ),
   );
+  if (runs('timer')) measured.timer = await phase('timer precision (10,000 open orders)', () =>
+    runWorker<TimerResult>(
+      'timer',
+      { orders: SETTINGS.timer_orders, providerDelayMs: 200, openConcurrency: 200, pollIntervalMs: SETTINGS.timer_poll_interval_ms, payDeadlineMs: SETTINGS.timer_pay_deadline_ms } satisfies TimerInput,
+      { timeoutMs: 240_000 },
+    ),
+  );
 } catch (error) {
   errors.push({ phase: 'setup', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   log(`setup FAILED: ${String(error)}`);
@@ -141,6 +153,11 @@ try {
   await shutdown();
 }
 
+const operationCosts = measured.remote_calls && measured.overhead ? costPerMillion(measured.remote_calls.operations, measured.overhead.operations) : undefined;
+if (operationCosts) {
+  const timer = timerCost(operationCosts, measured.remote_calls?.sweep_idle);
+  if (timer) measured.timer_cost = timer;
+}
 const budgets = judge(measured);
 const report: BenchReport = {
   generated_at: new Date().toISOString(),
@@ -150,7 +167,7 @@ const report: BenchReport = {
   settings: SETTINGS,
   budgets,
   ...measured,
-  ...(measured.remote_calls && measured.overhead ? { cost: { prices: PRICES, duration_model: DURATION_MODEL, operations: costPerMillion(measured.remote_calls.operations, measured.overhead.operations) } } : {}),
+  ...(operationCosts ? { cost: { prices: PRICES, duration_model: DURATION_MODEL, operations: operationCosts } } : {}),
   findings: findings(measured, budgets),
   errors,
 };

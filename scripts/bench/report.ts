@@ -8,6 +8,7 @@ import type { OperationCost } from './cost.js';
 import type { OverheadResult } from './overhead.js';
 import type { Summary } from './stats.js';
 import type { DURATION_MODEL, PRICES } from './prices.js';
+import { timerSection } from './timer-judge.js';
 
 export interface BenchReport extends Measured {
   generated_at: string;
@@ -189,12 +190,14 @@ function markdown(report: BenchReport): string {
     );
   }
 
+  push(...timerSection(report.timer, report.timer_cost, table));
+
   const cost = report.cost;
   if (cost) {
     push(
       '## 6. Cost per million operations (AWS, us-east-1, arm64)',
       table(
-        ['operation', 'function (memory)', 'modelled duration ms', 'Lambda requests', 'Lambda GB-s', 'HTTP API', 'DynamoDB reads', 'DynamoDB writes', 'Secrets Manager', '**total**'],
+        ['operation', 'function (memory)', 'modelled duration ms', 'Lambda requests', 'Lambda GB-s', 'HTTP API', 'DynamoDB reads', 'DynamoDB writes', 'Secrets Manager', 'SQS', '**total**'],
         cost.operations.map((one) => [
           one.operation,
           `${one.function} (${one.memory_mb} MB)`,
@@ -205,6 +208,7 @@ function markdown(report: BenchReport): string {
           usd(one.per_million.dynamodb_reads),
           usd(one.per_million.dynamodb_writes),
           usd(one.per_million.secrets_manager),
+          usd(one.per_million.sqs),
           `**${usd(one.per_million.total)}**`,
         ]),
       ),

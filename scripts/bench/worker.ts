@@ -5,6 +5,7 @@ import type { OverheadInput } from './overhead.js';
 import type { EndToEndInput } from './end-to-end.js';
 import type { FleetInput } from './fleet.js';
 import type { RecordsInput } from './records.js';
+import type { TimerInput } from './timer.js';
 
 const JOBS: Record<string, (input: never) => Promise<unknown>> = {
   'remote-calls': async (input: RemoteCallsInput) => (await import('./remote-calls.js')).measureRemoteCalls(input),
@@ -12,6 +13,7 @@ const JOBS: Record<string, (input: never) => Promise<unknown>> = {
   'end-to-end': async (input: EndToEndInput) => (await import('./end-to-end.js')).measureEndToEnd(input),
   fleet: async (input: FleetInput) => (await import('./fleet.js')).measureFleet(input),
   records: async (input: RecordsInput) => (await import('./records.js')).measureRecords(input),
+  timer: async (input: TimerInput) => (await import('./timer.js')).measureTimer(input),
 };
 
 const job = JOBS[process.argv[2] ?? ''];

@@ -1,0 +1,169 @@
+// Measurement: the step timer's precision at volume (issue 14). 10,000 payments are left in
+// progress at once (the provider answering every call in 200 ms); the timer's local stand-in
+// (lib/timer/local.ts) feeds the deployed worker handler, on the in-memory DynamoDB, until
+// every order was cancelled at its deadline. Lateness is measured where it matters, at the
+// provider: each poll against the due time of the wake-up that made it, each deadline cancel
+// against the order's deadline. What the stand-in does not model, SQS itself, is stated as an
+// allowance added to the figure (TIMER_SQS_ALLOWANCE_MS).
+import { UpayClient } from '../../lib/upay/index.js';
+import { createDocumentClient } from '../../lib/store/client.js';
+import { Ledger } from '../../lib/store/ledger.js';
+import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
+import { orderIdFor } from '../../lib/payments/model.js';
+import { localStepTimer } from '../../lib/timer/index.js';
+import { installMemoryDynamo } from './memory-dynamo.js';
+import { installSecretsManagerFake } from './secrets-fake.js';
+import { createProviderFake } from './provider-fake.js';
+import { expectStatus, loadHandlers, timerEvent } from './handlers.js';
+import { lambdaContext } from './events.js';
+import { summarize, type Summary } from './stats.js';
+import { nextClientSn, payEvent, STORE_ID } from './requests.js';
+import { TIMER_SQS_ALLOWANCE_MS } from './timer-judge.js';
+
+export interface TimerInput {
+  orders: number;
+  providerDelayMs: number;
+  /** Pays sent at once while the orders are opened. */
+  openConcurrency: number;
+  pollIntervalMs: number;
+  payDeadlineMs: number;
+}
+
+export interface TimerResult {
+  orders: number;
+  provider_delay_ms: number;
+  poll_interval_ms: number;
+  pay_deadline_ms: number;
+  /** Orders open at once when the last one was opened. */
+  open_at_once: number;
+  /** Provider queries by the timer, and how late each was against its wake-up's due time. */
+  polls: number;
+  poll_lateness_ms: Summary;
+  /** Deadline cancels, and how late each was against its order's deadline. */
+  cancels: number;
+  deadline_cancel_lateness_ms: Summary;
+  /** Steps running at once at most (Lambda concurrency, with one message per invocation). */
+  steps_at_once_max: number;
+  /**
+   * This process's CPU per timer provider call once every order was open (the worker, the fakes,
+   * the stand-in): in-process every step shares one core, in Lambda each has its own.
+   */
+  cpu_ms_per_provider_call: number;
+  /** Wake-ups given up after their redeliveries (should be none). */
+  dead_letters: number;
+  sqs_allowance_ms: typeof TIMER_SQS_ALLOWANCE_MS;
+  wall_seconds: number;
+}
+
+const BARCODE_IN_PROGRESS_FOREVER = '280000000000009300';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function measureTimer(input: TimerInput): Promise<TimerResult> {
+  const started = Date.now();
+  const provider = createProviderFake();
+  installMemoryDynamo();
+  const secrets = installSecretsManagerFake();
+  const dueOf = new Map<string, number>();
+  /** The provider's order number → our order id: a poll asks by sn once the provider numbered the order. */
+  const orderOfSn = new Map<string, string>();
+  const deadlineOf = new Map<string, number>();
+  const pollLateness: number[] = [];
+  const cancelLateness: number[] = [];
+  // The provider, 200 ms a call; the timer's polls and cancels timed as they arrive.
+  const slowFetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    const path = new URL(typeof url === 'string' ? url : url instanceof URL ? url.href : url.url).pathname;
+    if (path.endsWith('/query') || path.endsWith('/cancel')) {
+      const request = JSON.parse(Buffer.from(init?.body as Uint8Array).toString('utf8')) as { client_sn?: string; sn?: string };
+      const orderId = request.sn !== undefined ? (orderOfSn.get(request.sn) ?? '') : orderIdFor(String(request.client_sn));
+      const now = Date.now();
+      if (path.endsWith('/query')) pollLateness.push(now - (dueOf.get(orderId) ?? now));
+      else cancelLateness.push(now - (deadlineOf.get(orderId) ?? now));
+    }
+    await sleep(input.providerDelayMs);
+    return provider.fetch(url, init);
+  }) as typeof fetch;
+  globalThis.fetch = slowFetch;
+
+  const upay = new UpayClient({ baseUrl: 'https://upay.bench.invalid', fetch: provider.fetch });
+  const db = createDocumentClient();
+  const code = provider.reset();
+  const { vendor } = provider;
+  const activated = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code, device_id: 'bench-till' });
+  if (activated.kind !== 'activated') throw new Error(`activation: ${activated.kind}`);
+  const at = new Date().toISOString();
+  await new TerminalRegistry(db, 'bench-ledger').register({ terminal_sn: activated.terminal_sn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: at, key_stored_at: at });
+  secrets.store(`upay/terminals/${activated.terminal_sn}`, JSON.stringify({ terminal_sn: activated.terminal_sn, terminal_key: activated.terminal_key, device_id: 'bench-till' }));
+
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    TABLE_NAME: 'bench-ledger',
+    UPAY_BASE_URL: 'https://upay.bench.invalid',
+    PAY_IN_REQUEST_MS: '0',
+    POLL_INTERVAL_MS: String(input.pollIntervalMs),
+    PAY_DEADLINE_MS: String(input.payDeadlineMs),
+  });
+  for (const name of ['KEY_STORE_FILE', 'DYNAMODB_ENDPOINT', 'TIMER_QUEUE_URL', 'NOTIFY_URL']) delete process.env[name];
+  const handlers = await loadHandlers();
+
+  let running = 0;
+  let most = 0;
+  localStepTimer.onDelivered = (item) => dueOf.set(item.order_id, item.due_at);
+  localStepTimer.attach(async (bodies) => {
+    running += 1;
+    most = Math.max(most, running);
+    try {
+      const { batchItemFailures } = await handlers.timer(timerEvent(bodies.map(({ body }) => JSON.parse(body) as never)), lambdaContext('timer', 40_000));
+      return { failed: batchItemFailures.map((failure) => bodies[Number(failure.itemIdentifier)]?.id ?? '') };
+    } finally {
+      running -= 1;
+    }
+  });
+
+  try {
+    // Open the orders: every pay answers 202 (in progress) and schedules its first poll.
+    const ledger = new Ledger(db, 'bench-ledger');
+    let next = 0;
+    const opener = async () => {
+      while (next < input.orders) {
+        next += 1;
+        const clientSn = nextClientSn('t');
+        expectStatus(await handlers.pay(payEvent(activated.terminal_sn, clientSn, BARCODE_IN_PROGRESS_FOREVER), lambdaContext('pay')), [202], 'pay');
+        const opened = (await ledger.getOrder(orderIdFor(clientSn)))?.order;
+        if (opened?.work === undefined) throw new Error(`${clientSn} is not open`);
+        deadlineOf.set(opened.order_id, opened.work.deadline_at);
+        if (opened.sn !== undefined) orderOfSn.set(opened.sn, opened.order_id);
+      }
+    };
+    await Promise.all(Array.from({ length: input.openConcurrency }, opener));
+    const openAtOnce = input.orders - cancelLateness.length;
+    const cpuFrom = process.cpuUsage();
+    const stepsFrom = pollLateness.length + cancelLateness.length;
+
+    // Every order is cancelled at its deadline; wait for the last cancel (bounded by the deadline).
+    const until = Date.now() + input.payDeadlineMs + 60_000;
+    while (cancelLateness.length < input.orders && Date.now() < until) await sleep(250);
+    await localStepTimer.stop();
+    const cpu = process.cpuUsage(cpuFrom);
+    const steps = pollLateness.length + cancelLateness.length - stepsFrom;
+    return {
+      orders: input.orders,
+      provider_delay_ms: input.providerDelayMs,
+      poll_interval_ms: input.pollIntervalMs,
+      pay_deadline_ms: input.payDeadlineMs,
+      open_at_once: openAtOnce,
+      polls: pollLateness.length,
+      poll_lateness_ms: summarize(pollLateness, 0),
+      cancels: cancelLateness.length,
+      deadline_cancel_lateness_ms: summarize(cancelLateness, 0),
+      steps_at_once_max: most,
+      cpu_ms_per_provider_call: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, steps)) * 100) / 100,
+      dead_letters: localStepTimer.deadLetters.length,
+      sqs_allowance_ms: TIMER_SQS_ALLOWANCE_MS,
+      wall_seconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+  } finally {
+    localStepTimer.attach(undefined);
+  }
+}
