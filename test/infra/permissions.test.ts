@@ -168,3 +168,17 @@ describe('policies as a whole', () => {
     expect([...granted].sort()).toEqual([...used].sort());
   });
 });
+
+describe('the step timer queue', () => {
+  const queueId = logicalId(stack.node.findChild('StepTimer').node.findChild('Queue'));
+  const onQueue = allGrants.filter((grant) => grant.resource.includes(queueId));
+
+  it('lets only the functions that leave work open send wake-ups', () => {
+    expect([...new Set(onQueue.filter((grant) => grant.action === 'sqs:SendMessage').map((grant) => grant.name))].sort()).toEqual(['cancel', 'pay', 'precreate', 'refund', 'revoke', 'sweep', 'timer']);
+  });
+
+  it('lets no function but the worker (through its event source) receive or delete', () => {
+    const consumers = [...new Set(onQueue.filter((grant) => grant.action === 'sqs:ReceiveMessage' || grant.action === 'sqs:DeleteMessage').map((grant) => grant.name))];
+    expect(consumers).toEqual(['timer']);
+  });
+});
