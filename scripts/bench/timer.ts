@@ -1,7 +1,7 @@
-// Measurement: the step timer's precision at volume (issue 14). 10,000 payments are left in
-// progress at once (the provider answering every call in 200 ms); the timer's local stand-in
-// (lib/timer/local.ts) feeds the deployed worker handler, on the in-memory DynamoDB, until
-// every order was cancelled at its deadline. Lateness is measured where it matters, at the
+// Measurement: the step timer's precision at volume (issue 14). 10,000 payments are opened at
+// a steady rate and left in progress (the provider answering every call in 200 ms), all open at
+// once; the timer's local stand-in (lib/timer/local.ts) feeds the worker's code (the batch the
+// `timer` handler runs), on the in-memory DynamoDB, until every order was cancelled at its deadline. Lateness is measured where it matters, at the
 // provider: each poll against the due time of the wake-up that made it, each deadline cancel
 // against the order's deadline. What the stand-in does not model, SQS itself, is stated as an
 // allowance added to the figure (TIMER_SQS_ALLOWANCE_MS).
@@ -11,20 +11,21 @@ import { Ledger } from '../../lib/store/ledger.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { orderIdFor } from '../../lib/payments/model.js';
 import { localStepTimer } from '../../lib/timer/index.js';
+import { appContext } from '../../lib/api/context.js';
+import { pay } from '../../lib/payments/pay.js';
+import { advanceBatch } from '../../lib/payments/reconcile.js';
 import { installMemoryDynamo } from './memory-dynamo.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { createProviderFake } from './provider-fake.js';
-import { expectStatus, loadHandlers, timerEvent } from './handlers.js';
-import { lambdaContext } from './events.js';
 import { summarize, type Summary } from './stats.js';
-import { nextClientSn, payEvent, STORE_ID } from './requests.js';
+import { AMOUNT, nextClientSn, STORE_ID } from './requests.js';
 import { TIMER_SQS_ALLOWANCE_MS } from './timer-judge.js';
 
 export interface TimerInput {
   orders: number;
   providerDelayMs: number;
-  /** Pays sent at once while the orders are opened. */
-  openConcurrency: number;
+  /** The orders are opened at a steady rate over this long (a pay every openOverMs / orders). */
+  openOverMs: number;
   pollIntervalMs: number;
   payDeadlineMs: number;
 }
@@ -105,7 +106,8 @@ export async function measureTimer(input: TimerInput): Promise<TimerResult> {
     PAY_DEADLINE_MS: String(input.payDeadlineMs),
   });
   for (const name of ['KEY_STORE_FILE', 'DYNAMODB_ENDPOINT', 'TIMER_QUEUE_URL', 'NOTIFY_URL']) delete process.env[name];
-  const handlers = await loadHandlers();
+  const deps = appContext().paymentDeps;
+  const worker = advanceBatch(deps);
 
   let running = 0;
   let most = 0;
@@ -114,29 +116,31 @@ export async function measureTimer(input: TimerInput): Promise<TimerResult> {
     running += 1;
     most = Math.max(most, running);
     try {
-      const { batchItemFailures } = await handlers.timer(timerEvent(bodies.map(({ body }) => JSON.parse(body) as never)), lambdaContext('timer', 40_000));
-      return { failed: batchItemFailures.map((failure) => bodies[Number(failure.itemIdentifier)]?.id ?? '') };
+      return await worker(bodies);
     } finally {
       running -= 1;
     }
   });
 
   try {
-    // Open the orders: every pay answers 202 (in progress) and schedules its first poll.
+    // Open the orders at a steady rate, as pays arrive: each answers in progress and schedules its first poll.
     const ledger = new Ledger(db, 'bench-ledger');
-    let next = 0;
-    const opener = async () => {
-      while (next < input.orders) {
-        next += 1;
-        const clientSn = nextClientSn('t');
-        expectStatus(await handlers.pay(payEvent(activated.terminal_sn, clientSn, BARCODE_IN_PROGRESS_FOREVER), lambdaContext('pay')), [202], 'pay');
-        const opened = (await ledger.getOrder(orderIdFor(clientSn)))?.order;
-        if (opened?.work === undefined) throw new Error(`${clientSn} is not open`);
-        deadlineOf.set(opened.order_id, opened.work.deadline_at);
-        if (opened.sn !== undefined) orderOfSn.set(opened.sn, opened.order_id);
-      }
+    const open = async (clientSn: string) => {
+      const request = { client_sn: clientSn, total_amount: AMOUNT, dynamic_id: BARCODE_IN_PROGRESS_FOREVER, subject: 'Jasmine tea', operator: 'ann' };
+      const result = await pay(deps, { store_id: STORE_ID, terminal_sn: activated.terminal_sn, request });
+      const opened = result.kind === 'created' ? (await ledger.getOrder(result.found.order.order_id))?.order : undefined;
+      if (opened?.work === undefined) throw new Error(`${clientSn} is not open`);
+      deadlineOf.set(opened.order_id, opened.work.deadline_at);
+      if (opened.sn !== undefined) orderOfSn.set(opened.sn, opened.order_id);
     };
-    await Promise.all(Array.from({ length: input.openConcurrency }, opener));
+    const opening: Promise<void>[] = [];
+    const openStarted = Date.now();
+    for (let i = 0; i < input.orders; i += 1) {
+      const at = openStarted + (i * input.openOverMs) / input.orders;
+      if (at > Date.now()) await sleep(at - Date.now());
+      opening.push(open(nextClientSn('t')));
+    }
+    await Promise.all(opening);
     const openAtOnce = input.orders - cancelLateness.length;
     const cpuFrom = process.cpuUsage();
     const stepsFrom = pollLateness.length + cancelLateness.length;
