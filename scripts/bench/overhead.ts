@@ -123,8 +123,9 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       UPAY_PUBLIC_KEY_PEM: provider.publicKeyPem,
       NOTIFY_URL: 'https://api.bench.invalid/v1/upay/notify',
       // Only so that an in-progress pay answers 202 at once and is due for the timer at once.
-      PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
+      // The request's lifetime stays as deployed: a pay held up past it is never sent.
+      PAY_IN_REQUEST_MS: '0',
+      POLL_INTERVAL_MS: '1',
     });
     delete process.env.KEY_STORE_FILE;
     delete process.env.DYNAMODB_ENDPOINT;

@@ -157,8 +157,9 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
       NOTIFY_URL: sink.url,
       // Only so that an in-progress pay answers 202 at once and is due for the timer at once;
       // no path counted here waits on these timings.
-      PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
+      // The request's lifetime stays as deployed: a pay held up past it is never sent.
+      PAY_IN_REQUEST_MS: '0',
+      POLL_INTERVAL_MS: '1',
     });
     delete process.env.KEY_STORE_FILE;
     const handlers: Handlers = await loadHandlers();
