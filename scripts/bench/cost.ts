@@ -95,6 +95,8 @@ const SWEEPS_PER_MONTH = 60 * 24 * 30;
 /** The sweep's queries run 16 at once; plus the invocation's own overhead (assumption). */
 const SWEEP_PARALLEL_QUERIES = 16;
 const SWEEP_OVERHEAD_MS = 20;
+/** What DynamoDB bills an eventually consistent query at the least. */
+const MIN_QUERY_READ_UNITS = 0.5;
 /** EventBridge Scheduler, per invocation after its free 14 million a month. */
 const SCHEDULER_INVOCATION = 1.0 / 1e6;
 
@@ -119,10 +121,12 @@ export function timerCost(operations: OperationCost[], sweepIdle: { dynamodb_rea
   // The per-million figures of the step include no Lambda request (one per batch): count one per step, the worst case.
   const stepUsd = (step.per_million.total + 1e6 * PRICES.lambda_request) / 1e6;
   const sweepMs = Math.ceil(sweepIdle.dynamodb_reads / SWEEP_PARALLEL_QUERIES) * DURATION_MODEL.dynamodb_call_ms + SWEEP_OVERHEAD_MS;
+  // DynamoDB Local reports no units for a query that finds nothing; DynamoDB bills each at least half a read unit.
+  const sweepReadUnits = Math.max(sweepIdle.dynamodb_read_units, MIN_QUERY_READ_UNITS * sweepIdle.dynamodb_reads);
   const sweepRun =
     PRICES.lambda_request +
     (sweepMs / 1000) * (FUNCTIONS.sweep.memoryMb / 1024) * PRICES.lambda_arm64_gb_second +
-    sweepIdle.dynamodb_read_units * PRICES.dynamodb_read_request_unit +
+    sweepReadUnits * PRICES.dynamodb_read_request_unit +
     SCHEDULER_INVOCATION;
   const sweepPerMonth = SWEEPS_PER_MONTH * sweepRun;
   return {
@@ -133,7 +137,7 @@ export function timerCost(operations: OperationCost[], sweepIdle: { dynamodb_rea
     sweep_per_month: round(sweepPerMonth, 3),
     idle_per_month: round(sweepPerMonth + IDLE_RECEIVES_PER_MONTH * PRICES.sqs_request, 3),
     notes: [
-      `a sweep: ${sweepIdle.dynamodb_reads} index queries (${sweepIdle.dynamodb_read_units} read units, counted), ${SWEEP_PARALLEL_QUERIES} at once, modelled ${sweepMs} ms at ${FUNCTIONS.sweep.memoryMb} MB, plus an EventBridge Scheduler invocation ($1 per million beyond the free 14 million)`,
+      `a sweep: ${sweepIdle.dynamodb_reads} index queries (the due index's shards and the open-cases count; ${sweepReadUnits} read units, at least ${MIN_QUERY_READ_UNITS} a query), ${SWEEP_PARALLEL_QUERIES} at once, modelled ${sweepMs} ms at ${FUNCTIONS.sweep.memoryMb} MB, plus an EventBridge Scheduler invocation ($1 per million beyond the free 14 million)`,
       `an idle queue: the event source's five long-polling pollers, ${IDLE_RECEIVES_PER_MONTH.toLocaleString('en')} ReceiveMessage a month (within SQS's free million, priced here without it)`,
       'no free tiers counted; alarms and custom metrics are fixed monitoring costs, listed in DEPLOY.md §9',
     ],
