@@ -27,8 +27,13 @@ export interface LocalStackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment for the handlers, e.g. shorter provider timings in tests; an empty value leaves the variable unset. */
   env?: Record<string, string>;
-  /** How often the sweep runs; 0 turns its loop off (tests run it themselves). The step timer always runs. */
+  /** How often the sweep runs; 0 turns its loop off (tests run it themselves). */
   sweepEveryMs?: number;
+  /**
+   * `running` (default): the step timer wakes every step at its time, as in AWS. `driven`: it
+   * wakes steps only inside `runDue`, so a test sees no change it did not ask for.
+   */
+  timer?: 'running' | 'driven';
   storeId?: string;
   /** Told of every request the local API Gateway answered (`npm start` prints one line each). */
   onAnswer?: (answered: AnsweredRequest) => void;
@@ -143,11 +148,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ops: await issuer.sign({ store_id: storeId, role: 'ops' }),
     };
 
-    localStepTimer.attach(async (bodies) => {
+    const worker = async (bodies: { id: string; body: string }[]) => {
       const event = { Records: bodies.map(({ id, body }) => ({ messageId: id, body })) } as SQSEvent;
-      const { batchItemFailures } = await TIMER_HANDLER(event, scheduledContext('timer', 30_000));
+      const { batchItemFailures } = await TIMER_HANDLER(event, scheduledContext('timer', 40_000));
       return { failed: batchItemFailures.map((failure) => failure.itemIdentifier) };
-    });
+    };
+    const driven = options.timer === 'driven';
+    if (!driven) localStepTimer.attach(worker);
     cleanups.push(async () => {
       localStepTimer.attach(undefined);
       await localStepTimer.stop();
@@ -166,9 +173,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const runDue = async (forMs = 500) => {
       const { paymentDeps } = appContext();
-      await sweepDue(paymentDeps, { graceMs: 0, limitPerShard: 100 }).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, forMs));
-      await localStepTimer.drained();
+      if (driven) localStepTimer.attach(worker);
+      try {
+        await sweepDue(paymentDeps, { graceMs: 0, limitPerShard: 100 }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, forMs));
+        await localStepTimer.drained();
+      } finally {
+        if (driven) localStepTimer.attach(undefined);
+      }
     };
     const checkInFleet = async () => {
       let report = (await fleetHandler({}, scheduledContext('checkin-fleet', 900_000))) as { cursor?: string };

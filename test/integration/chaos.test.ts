@@ -9,7 +9,7 @@ import { startTestStack } from './helpers/local-stack.js';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: CHAOS_TIMINGS });
+  stack = await startTestStack({ env: CHAOS_TIMINGS, timer: 'running' });
 });
 afterAll(() => stack?.close());
 
