@@ -13,6 +13,6 @@ export const handler = route({ operation: 'pay', role: 'cashier', body: payBody 
   await requireActiveTerminal(terminals, terminal_sn, caller);
   const result = await pay(paymentDeps, { store_id: caller.store_id, terminal_sn, request });
   if (result.kind === 'conflict') throw new ApiError('CLIENT_SN_REUSED', result.message, 'client_sn');
-  // 202 while the provider has not settled the payment; the app polls GET, reconcile finishes it.
+  // 202 while the provider has not settled the payment; the app polls GET, the step timer finishes it.
   return json(result.found.order.order_status === 'CREATED' ? 202 : 200, orderView(result.found));
 });

@@ -3,7 +3,7 @@
 // HTTP_FUNCTIONS without an entry here fails the type check.
 import type { FunctionName } from '../lib/api/routes.js';
 
-export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events';
+export type FunctionId = FunctionName | 'timer' | 'sweep' | 'checkin-fleet' | 'order-events';
 
 /** What a function does with the ledger table. */
 export type LedgerAccess = 'read' | 'write';
@@ -41,7 +41,7 @@ export const FUNCTIONS = {
   // (lib/terminals/budget.ts, CHECKIN_WORST_MS); 75 s leaves room for further attempts, which
   // stop in time for the final registry write, and stays under the 90 s check-in lease.
   checkin: { description: 'POST /v1/terminals/{terminal_sn}/checkin: rotate one key now', memoryMb: 512, timeoutSeconds: 75, ledger: 'write', keys: 'rotate' },
-  // Polls the provider in-request for ~20 s, plus one provider timeout (8 s).
+  // By default answers after one provider call (PAY_IN_REQUEST_MS 0); room for in-request polling if configured.
   pay: { description: 'POST /v1/payments: barcode payment', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   precreate: { description: 'POST /v1/precreates: QR code payment', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
   // Refreshes an open order from the provider and records the answer, hence writes.
@@ -51,9 +51,11 @@ export const FUNCTIONS = {
   revoke: { description: 'POST /v1/orders/{order_id}/revoke', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   cancel: { description: 'POST /v1/orders/{order_id}/cancel', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'sign' },
   notify: { description: 'POST /v1/upay/notify: verified callback, then re-query', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'sign' },
-  // Takes a step while one (3 provider timeouts) still fits; outlasts its one-minute schedule by
-  // more than that, so the next tick overlaps it (claimed steps make that safe) and no gap opens.
-  reconcile: { description: 'Every minute: drive open orders and refunds to a final state', memoryMb: 512, timeoutSeconds: 90, ledger: 'write', keys: 'sign' },
+  // The step timer's worker: a batch's steps run at once, each at most 3 provider timeouts (24 s)
+  // and its writes; 40 s keeps that under the near-timeout mark (80 %).
+  timer: { description: 'Step timer worker: the next step of open orders and refunds', memoryMb: 512, timeoutSeconds: 40, ledger: 'write', keys: 'sign' },
+  // Every minute: queries each shard of the due index once and sends what is overdue.
+  sweep: { description: 'Every minute: wake open orders and refunds whose timer message was lost', memoryMb: 256, timeoutSeconds: 60, ledger: 'read', keys: 'none' },
   // Hands its cursor to a fresh invocation of itself when time runs short.
   'checkin-fleet': { description: 'Daily: check in every terminal, paced for Secrets Manager', memoryMb: 512, timeoutSeconds: 900, ledger: 'write', keys: 'fleet' },
   attention: { description: 'GET /v1/attention: the worklist of cases for a person', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },

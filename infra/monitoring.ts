@@ -41,6 +41,8 @@ export interface MonitoringProps {
   /** The API's access log, for the 429 count (HTTP APIs publish no metric of it). */
   accessLogs: ILogGroup;
   table: ITable;
+  /** The step timer's queue: how late its oldest wake-up is. */
+  timerQueue?: IQueue;
   deadLetterQueues: Record<string, IQueue>;
   alarmEmail?: string;
 }
@@ -63,10 +65,11 @@ export const NEAR_TIMEOUT_SHARE = 0.8;
 /**
  * Jobs that pace themselves stop starting work this many seconds before their timeout by
  * design, so their normal runs pass 80%: for them, "near" is inside half that reserve.
- * Reconcile: RECONCILE_RESERVE_MS (2 s) plus one whole step (3 provider timeouts, 24 s); the
- * fleet check-in: one check-in's worst case (its RESERVE_MS).
+ * The fleet check-in: one check-in's worst case (its RESERVE_MS).
  */
-export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { reconcile: 26, 'checkin-fleet': CHECKIN_WORST_MS / 1000 };
+export const SELF_PACED_RESERVE_SECONDS: Partial<Record<FunctionId, number>> = { 'checkin-fleet': CHECKIN_WORST_MS / 1000 };
+/** A timer message ready for longer than this has waited for a worker: wake-ups are running late. */
+export const TIMER_OLDEST_MESSAGE_SECONDS = 60;
 
 export function nearTimeoutMs(name: FunctionId): number {
   const timeout = FUNCTIONS[name].timeoutSeconds;
@@ -121,14 +124,24 @@ export class Monitoring extends Construct {
     }
 
     // Heartbeats: a schedule that stops, a function that can no longer start.
-    if (props.functions.reconcile) {
-      this.alarm('ReconcileHeartbeat', {
-        metric: props.functions.reconcile.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    if (props.functions.sweep) {
+      this.alarm('SweepHeartbeat', {
+        metric: props.functions.sweep.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 2,
         comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.BREACHING,
-        description: 'Reconcile did not run for 10 minutes (it runs every minute): open orders are not being finished.',
+        description: 'The sweep did not run for 10 minutes (it runs every minute): lost timer messages are not being replaced, nor the backlog and open-cases figures emitted.',
+      });
+    }
+    if (props.timerQueue) {
+      // Delay messages are invisible until due, so the oldest visible one is a wake-up no worker took.
+      this.alarm('TimerLate', {
+        metric: props.timerQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: TIMER_OLDEST_MESSAGE_SECONDS,
+        evaluationPeriods: 3,
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `A step timer message has been waiting for a worker for more than ${TIMER_OLDEST_MESSAGE_SECONDS} s, three minutes running: polls and deadline cancels are late.`,
       });
     }
     this.alarm('FleetCheckinHeartbeat', {
@@ -200,21 +213,21 @@ export class Monitoring extends Construct {
     // them is an outage at Upay or here.
     this.alarm('Api5xx', { metric: api5xx, threshold: 5, description: 'The API answered 5 or more 5xx in 5 minutes.' });
 
-    // A gauge of the cases open now (reconcile, every minute): in ALARM while any is open,
+    // A gauge of the cases open now (the sweep, every minute): in ALARM while any is open,
     // OK only once the worklist is empty (GET /v1/attention, POST …/resolve).
     this.alarm('OpenAttention', {
       metric: app('OpenAttention', 'Maximum'),
       threshold: 1,
       description: 'An order or refund needs a person (the provider reported an error state, or a cancel failed) and is not resolved yet: see GET /v1/attention.',
     });
-    // Reconcile reports once a minute how overdue its oldest item is. Items are due within
-    // seconds (pay deadline 45 s, precreate 130 s): ten minutes over five means it is stuck.
-    this.alarm('ReconcileBacklog', {
-      metric: app('ReconcileBacklogAgeSeconds', 'Minimum'),
+    // The sweep reports once a minute how overdue the oldest due item is. Items are woken
+    // within seconds (pay deadline 45 s, precreate 130 s): ten minutes over five means stuck.
+    this.alarm('DueBacklog', {
+      metric: app('DueBacklogAgeSeconds', 'Minimum'),
       threshold: 300,
       evaluationPeriods: 2,
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description: 'Work due for reconcile has been overdue by more than 5 minutes for 10 minutes.',
+      description: 'Open orders or refunds have been overdue for their next step by more than 5 minutes for 10 minutes.',
     });
     this.alarm('CheckinFailures', {
       metric: sum('Check-in failures', { failed: app('CheckinFailed'), unconfirmed: app('CheckinUnconfirmed') }),
@@ -277,8 +290,8 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Orders needing a person', [app('NeedsAttention'), app('OpenAttention', 'Maximum')]),
-      graph('Reconcile', [outcome('ReconcileItems', 'processed'), outcome('ReconcileItems', 'error')]),
-      graph('Reconcile backlog age (s)', [app('ReconcileBacklogAgeSeconds', 'Maximum')]),
+      graph('Step timer wake-ups', [outcome('TimerWakeUps', 'stepped'), outcome('TimerWakeUps', 'rescheduled'), outcome('TimerWakeUps', 'dropped'), outcome('TimerWakeUps', 'error'), app('SweepWokenItems'), app('StepsUnscheduled')]),
+      graph('Due backlog age (s)', [app('DueBacklogAgeSeconds', 'Maximum')]),
     );
     dashboard.addWidgets(
       graph('Fleet check-in', [app('FleetCheckedIn'), app('FleetCheckinFailed'), app('FleetParked'), outcome('FleetRuns', 'completed')]),

@@ -1,4 +1,4 @@
-// EventBridge Scheduler: the daily fleet check-in and the reconcile job every minute. Each
+// EventBridge Scheduler: the daily fleet check-in and the step timer's sweep every minute. Each
 // schedule retries a failed delivery and parks what it could not deliver in its own
 // dead-letter queue, which an alarm watches.
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
@@ -11,34 +11,34 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface SchedulesProps {
-  reconcile: IFunction;
+  sweep: IFunction;
   checkinFleet: IFunction;
   checkin: { hour: number; minute: number; timeZone: string };
 }
 
 export class Schedules extends Construct {
-  readonly reconcileDlq: Queue;
+  readonly sweepDlq: Queue;
   readonly checkinDlq: Queue;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
-    this.reconcileDlq = this.deadLetterQueue('ReconcileDlq', 'reconcile schedule');
+    this.sweepDlq = this.deadLetterQueue('SweepDlq', 'sweep schedule');
     this.checkinDlq = this.deadLetterQueue('CheckinDlq', 'daily check-in schedule and the runs it starts');
 
-    // Every step of reconcile is conditional, so an overlapping or repeated run is harmless;
-    // an event older than the next tick is worth nothing.
-    this.schedule('Reconcile', {
+    // A sweep only sends wake-ups (duplicates are harmless), so an overlapping or repeated run
+    // is harmless; an event older than the next tick is worth nothing.
+    this.schedule('Sweep', {
       schedule: ScheduleExpression.rate(Duration.minutes(1)),
-      description: 'Drive open orders and refunds to a final state',
-      fn: props.reconcile,
-      dlq: this.reconcileDlq,
+      description: 'Wake open orders and refunds whose timer message was lost',
+      fn: props.sweep,
+      dlq: this.sweepDlq,
       retryAttempts: 2,
       maxEventAge: Duration.minutes(1),
     });
-    props.reconcile.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
-    Validations.of(props.reconcile).acknowledge({
+    props.sweep.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    Validations.of(props.sweep).acknowledge({
       id: 'Serverless-LambdaAsyncFailureDestination',
-      reason: 'A failed reconcile run is not retried and goes nowhere on purpose: the next run starts within a minute and picks up every item still due; its errors alarm and the backlog alarm report a run that keeps failing.',
+      reason: 'A failed sweep is not retried and goes nowhere on purpose: the next run starts within a minute and finds every item still overdue; its errors alarm and the backlog alarm report a sweep that keeps failing.',
     });
 
     // A fleet run that fails is retried from its start: terminals it already checked in

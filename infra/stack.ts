@@ -15,6 +15,7 @@ import { Monitoring } from './monitoring.js';
 import { OrderEvents } from './order-events.js';
 import { PaymentFunction } from './payment-function.js';
 import { Schedules } from './schedules.js';
+import { SCHEDULING_FUNCTIONS, StepTimerQueue } from './timer.js';
 import { readSettings } from './settings.js';
 
 /** Variables lib/api/config.ts reads; the type keeps their names honest. */
@@ -47,9 +48,11 @@ export class UpayStack extends Stack {
       ...(settings.domain ? { domain: settings.domain } : {}),
     });
 
+    const timer = new StepTimerQueue(this, 'StepTimer');
     // The one place every function's environment is set.
     const environment = {
       TABLE_NAME: ledger.table.tableName,
+      TIMER_QUEUE_URL: timer.queue.queueUrl,
       UPAY_BASE_URL: settings.upayBaseUrl,
       SECRET_PREFIX: settings.secretPrefix,
       VENDOR_SECRET_ID: keys.vendorSecretName,
@@ -57,13 +60,13 @@ export class UpayStack extends Stack {
       SECRETS_KMS_KEY_ID: keys.key.keyId,
       ...(settings.secretReplicaRegion ? { SECRET_REPLICA_REGION: settings.secretReplicaRegion } : {}),
       // Without the provider's key no callback could be verified, so none is asked for:
-      // reconcile's polling finishes every order on its own (DEPLOY.md).
+      // the step timer's polling finishes every order on its own (DEPLOY.md).
       ...(settings.upayPublicKeyPem ? { UPAY_PUBLIC_KEY_PEM: settings.upayPublicKeyPem, NOTIFY_URL: api.notifyUrl } : {}),
     } satisfies Environment;
     if (!settings.upayPublicKeyPem) {
       Annotations.of(this).addWarningV2(
         '@upay/no-callback-key',
-        'No upayPublicKey given: Upay is asked for no callbacks, there is no callback route or function, and reconcile alone finishes every order (a few seconds slower to see a QR payment). See DEPLOY.md, "Callbacks".',
+        'No upayPublicKey given: Upay is asked for no callbacks, there is no callback route or function, and the step timer alone finishes every order (a few seconds slower to see a QR payment). See DEPLOY.md, "Callbacks".',
       );
     }
     if (!ledger.streamArn) {
@@ -86,6 +89,7 @@ export class UpayStack extends Stack {
       });
       ledger.grant(fn.role, FUNCTIONS[name].ledger);
       keys.grant(fn.role, FUNCTIONS[name].keys);
+      if ((SCHEDULING_FUNCTIONS as readonly FunctionId[]).includes(name)) timer.grantSchedule(fn.role);
       Validations.of(fn.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: whyNoDeadLetterQueue(name) });
       functions[name] = fn;
     }
@@ -101,7 +105,8 @@ export class UpayStack extends Stack {
     const lambdas: Partial<Record<FunctionId, IFunction>> = Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.function]));
     api.addRoutes(pick(lambdas, HTTP_FUNCTIONS), auth.authorizer);
 
-    const schedules = new Schedules(this, 'Schedules', { reconcile: required(functions, 'reconcile').function, checkinFleet: fleet.function, checkin: settings.checkin });
+    timer.attachWorker(required(functions, 'timer').function);
+    const schedules = new Schedules(this, 'Schedules', { sweep: required(functions, 'sweep').function, checkinFleet: fleet.function, checkin: settings.checkin });
 
     const enrichment = functions['order-events'];
     this.orderEvents = ledger.streamArn && enrichment ? new OrderEvents(this, 'Events', { streamArn: ledger.streamArn, tableKey: ledger.key, enrichment: enrichment.function }) : undefined;
@@ -111,8 +116,10 @@ export class UpayStack extends Stack {
       api: api.httpApi,
       accessLogs: api.accessLogs,
       table: ledger.table,
+      timerQueue: timer.queue,
       deadLetterQueues: {
-        Reconcile: schedules.reconcileDlq,
+        Timer: timer.deadLetterQueue,
+        Sweep: schedules.sweepDlq,
         Checkin: schedules.checkinDlq,
         ...(this.orderEvents ? { OrderEvents: this.orderEvents.deadLetterQueue } : {}),
       },
@@ -138,8 +145,10 @@ export class UpayStack extends Stack {
 // A Lambda DLQ only ever receives failed asynchronous invocations.
 function whyNoDeadLetterQueue(name: FunctionId): string {
   switch (name) {
-    case 'reconcile':
-      return 'Invoked asynchronously by its schedule, with no retry: the next run, a minute later, is the retry. A schedule delivery that fails lands in the reconcile schedule\'s own dead-letter queue.';
+    case 'sweep':
+      return 'Invoked asynchronously by its schedule, with no retry: the next run, a minute later, is the retry. A schedule delivery that fails lands in the sweep schedule\'s own dead-letter queue.';
+    case 'timer':
+      return 'Invoked synchronously by its SQS event source mapping: a message whose step keeps failing goes to the step timer queue\'s own dead-letter queue (redrive policy).';
     case 'checkin-fleet':
       return 'A failed asynchronous run goes to its on-failure destination, the check-in dead-letter queue, which records the request (with its cursor) and the error; a Lambda DLQ would record less.';
     case 'order-events':

@@ -1,5 +1,5 @@
 // The chaos run: random operations through the local HTTP API while the sandbox injects
-// faults, then reconcile settles everything and our ledger is compared with the sandbox's
+// faults, then the step timer settles everything and our ledger is compared with the sandbox's
 // books, order by order, to the cent. The operation sequence and the faults come from the
 // seed; what the network does with them is the point of the exercise.
 import type { LocalStack } from './stack.js';
@@ -49,7 +49,7 @@ const DELAY_FAULT_MS = 2_500;
 /** Past the local API Gateway's own 29 s: a request that hangs longer is a fault of the run. */
 const REQUEST_TIMEOUT_MS = 35_000;
 /**
- * Reconcile passes to settle every open order before the verdict. A pass lasts at least
+ * Passes of due work to settle every open order before the verdict. A pass lasts at least
  * SETTLE_PAUSE_MS, so together they outlast the exception flows' slowest waits (deadlines,
  * a refund in progress polled with backoff); counted, so a busy machine gets more time.
  */
@@ -238,7 +238,7 @@ export async function runChaos(stack: LocalStack, options: ChaosOptions): Promis
     if (done % 200 < parallel) log(`${done}/${options.ops} operations`);
   }
 
-  // Settle: no more faults; let the provider's QR expiry pass; reconcile until nothing is due.
+  // Settle: no more faults; let the provider's QR expiry pass; run the due work until nothing is open.
   await control('DELETE', 'faults');
   await control('POST', 'clock', { advance_ms: 101_000 });
   await settleAndJudge(stack, session, created.map(({ client_sn }) => client_sn), `chaos-${options.seed}-`, report);
@@ -250,14 +250,14 @@ const bump = (counts: Record<string, number>, key: string) => (counts[key] = (co
 export const emptyReport = (): ChaosReport => ({ operations: {}, faults: {}, orders: 0, open: 0, needsAttention: {}, discrepancies: [] });
 
 /**
- * Runs reconcile until none of `clientSns` is open, then compares each order with the
+ * Runs the due work (stack.runDue) until none of `clientSns` is open, then compares each order with the
  * provider's books, to the cent, into `report`. Counted in passes, not in wall-clock time:
  * a busy machine settles slower, not differently.
  */
 export async function settleAndJudge(stack: LocalStack, session: ChaosSession, clientSns: readonly string[], prefix: string, report: ChaosReport): Promise<void> {
   let open = [...clientSns];
   for (let pass = 0; pass < SETTLE_PASSES && open.length > 0; pass += 1) {
-    await stack.reconcile(1_000);
+    await stack.runDue(1_000);
     const reread = await session.readLedger(open);
     open = reread.filter((order): order is Order => order !== undefined && isOpen(order)).map((order) => order.client_sn);
     if (open.length > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));

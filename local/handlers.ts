@@ -1,5 +1,5 @@
 // Every Lambda handler, by function name, for the local stack to call in-process.
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FunctionName } from '../lib/api/routes.js';
 import type { HttpHandler } from './api-server.js';
 import { handler as activate } from '../functions/activate.js';
@@ -12,7 +12,8 @@ import { handler as refund } from '../functions/refund.js';
 import { handler as revoke } from '../functions/revoke.js';
 import { handler as cancel } from '../functions/cancel.js';
 import { handler as notify } from '../functions/notify.js';
-import { handler as reconcile } from '../functions/reconcile.js';
+import { handler as timer } from '../functions/timer.js';
+import { handler as sweep } from '../functions/sweep.js';
 import { handler as checkinFleet } from '../functions/checkin-fleet.js';
 import { handler as attention } from '../functions/attention.js';
 import { handler as resolve } from '../functions/resolve.js';
@@ -24,7 +25,10 @@ export type ScheduledHandler = (event: unknown, context: Context) => Promise<unk
 
 export const HTTP_HANDLERS: Record<FunctionName, HttpHandler> = { activate, terminal, checkin, pay, precreate, query, refund, revoke, cancel, notify, attention, resolve, report, terminals, retire };
 
-export const SCHEDULED_HANDLERS: { reconcile: ScheduledHandler; 'checkin-fleet': ScheduledHandler } = {
-  reconcile: reconcile as ScheduledHandler,
+/** The step timer's worker, as its SQS event source mapping invokes it. */
+export const TIMER_HANDLER = timer as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export const SCHEDULED_HANDLERS: { sweep: ScheduledHandler; 'checkin-fleet': ScheduledHandler } = {
+  sweep: sweep as ScheduledHandler,
   'checkin-fleet': checkinFleet as ScheduledHandler,
 };

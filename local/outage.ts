@@ -1,6 +1,6 @@
 // The outage scenario: the provider goes into maintenance (every call answered
 // MAINTENANCE_INPROGRESS) while orders are open, for longer than their deadlines; refunds and
-// new payments keep coming meanwhile. When it ends, reconcile must finish every order without
+// new payments keep coming meanwhile. When it ends, the step timer must finish every order without
 // a person: 0 discrepancies with the provider's books, 0 open, 0 needs_attention — the
 // scenarios chosen here have no outcome the provider's rules leave to a person.
 import type { LocalStack } from './stack.js';
@@ -12,8 +12,8 @@ export interface OutageOptions {
   seed: number;
   /** Orders opened before the maintenance begins. */
   orders?: number;
-  /** How often reconcile runs during the maintenance (the scheduler's tick). */
-  reconcileEveryMs?: number;
+  /** How often the sweep runs during the maintenance (its schedule's tick); the step timer runs by itself. */
+  sweepEveryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -71,7 +71,7 @@ export async function runOutage(stack: LocalStack, options: OutageOptions): Prom
   report.openWhenItBegan = (await session.readLedger(clientSns)).filter((order) => order !== undefined && isOpen(order)).length;
   log(`maintenance began with ${report.openWhenItBegan} orders open`);
 
-  // During: refunds of the paid orders and new payments, while the scheduler ticks on.
+  // During: refunds of the paid orders and new payments, while the timer and the sweep run on.
   const during = [
     () => pay('9300'),
     () => pay('0000'),
@@ -81,10 +81,10 @@ export async function runOutage(stack: LocalStack, options: OutageOptions): Prom
     }),
   ];
   const requests = Promise.all(during.map((send) => send()));
-  const tick = options.reconcileEveryMs ?? 1_000;
+  const tick = options.sweepEveryMs ?? 1_000;
   const left = () => Math.max(0, options.outageMs - (Date.now() - began));
   for (let ticks = 0; left() > 0; ticks += 1) {
-    await stack.reconcile(Math.min(tick, left()));
+    await stack.sweep();
     if (ticks % 60 === 0) log(`maintenance: ${Math.round((Date.now() - began) / 1000)} s`);
     await pause(Math.min(tick, left()));
   }

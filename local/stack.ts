@@ -1,18 +1,20 @@
 // The whole product on one machine: DynamoDB Local, the Upay sandbox, the local key store,
-// the local API Gateway in front of the very same handlers, and the scheduler loop. Used by
+// the local API Gateway in front of the very same handlers, the step timer's in-process
+// stand-in feeding the timer worker, and the sweep on an interval. Used by
 // `npm start` and by the end-to-end tests; everything listens on loopback only.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { LocalFileKeyStore } from '../lib/keys/index.js';
 import { createTable, freePort, localDynamoEnv, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 import { startApiServer, type AnsweredRequest, type ApiServer } from './api-server.js';
-import { HTTP_HANDLERS, SCHEDULED_HANDLERS } from './handlers.js';
+import { HTTP_HANDLERS, SCHEDULED_HANDLERS, TIMER_HANDLER } from './handlers.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import { localIssuer, type LocalIssuer } from './tokens.js';
 import { appContext } from '../lib/api/context.js';
-import { stepBudgetMs } from '../lib/payments/claim.js';
+import { sweep as sweepDue } from '../lib/payments/sweep.js';
+import { localStepTimer, type TimerItem } from '../lib/timer/index.js';
 import { startEventWriter, type LocalEventWriter } from './events.js';
 
 export interface LocalStackOptions {
@@ -25,8 +27,13 @@ export interface LocalStackOptions {
   sandbox?: SandboxOptions;
   /** Extra environment for the handlers, e.g. shorter provider timings in tests; an empty value leaves the variable unset. */
   env?: Record<string, string>;
-  /** How often the scheduler loop runs reconcile; 0 turns the loop off (tests drive it). */
-  reconcileEveryMs?: number;
+  /** How often the sweep runs; 0 turns its loop off (tests run it themselves). */
+  sweepEveryMs?: number;
+  /**
+   * `running` (default): the step timer wakes every step at its time, as in AWS. `driven`: it
+   * wakes steps only inside `runDue`, so a test sees no change it did not ask for.
+   */
+  timer?: 'running' | 'driven';
   storeId?: string;
   /** Told of every request the local API Gateway answered (`npm start` prints one line each). */
   onAnswer?: (answered: AnsweredRequest) => void;
@@ -44,8 +51,15 @@ export interface LocalStack {
   tokens: { admin: string; cashier: string; ops: string };
   /** The order events, as JSON lines; absent when turned off. */
   events?: LocalEventWriter;
-  /** Runs the scheduled reconcile handler once, for about `forMs`. */
-  reconcile(forMs?: number): Promise<void>;
+  /**
+   * Wakes every step that is due now (a sweep with no grace: a duplicate wake-up is harmless),
+   * lets the timer run for `forMs`, and waits for the steps under way: one pass of work.
+   */
+  runDue(forMs?: number): Promise<void>;
+  /** Runs the scheduled sweep handler once, as its schedule does. */
+  sweep(): Promise<void>;
+  /** Wake-ups the stand-in gave up after their last redelivery (SQS's dead-letter queue). */
+  timerDeadLetters(): readonly TimerItem[];
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
   checkInFleet(): Promise<unknown>;
   close(): Promise<void>;
@@ -111,12 +125,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       KEY_STORE_FILE: keyFile,
       NOTIFY_URL: `http://127.0.0.1:${apiPort}/v1/upay/notify`,
       FLEET_CONTINUATION: 'return',
-      RECONCILE_RESERVE_MS: '0',
       ...options.env,
     });
     for (const [name, value] of Object.entries(options.env ?? {})) if (value === '') delete process.env[name];
 
-    const reconcileHandler = SCHEDULED_HANDLERS.reconcile;
+    const sweepHandler = SCHEDULED_HANDLERS.sweep;
     const fleetHandler = SCHEDULED_HANDLERS['checkin-fleet'];
 
     const issuer = await localIssuer(join(dir, 'jwt-key.json'));
@@ -135,27 +148,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ops: await issuer.sign({ store_id: storeId, role: 'ops' }),
     };
 
-    let running: Promise<unknown> = Promise.resolve();
-    // A run takes an item only while a whole step still fits: `forMs` is the time it looks for work.
-    const reconcile = (forMs = 500) => {
-      const budgetMs = forMs + stepBudgetMs(appContext().paymentDeps.timing);
-      running = running.then(() => reconcileHandler({}, scheduledContext('reconcile', budgetMs))).catch(() => undefined);
-      return running.then(() => undefined);
+    const worker = async (bodies: { id: string; body: string }[]) => {
+      const event = { Records: bodies.map(({ id, body }) => ({ messageId: id, body })) } as SQSEvent;
+      const { batchItemFailures } = await TIMER_HANDLER(event, scheduledContext('timer', 40_000));
+      return { failed: batchItemFailures.map((failure) => failure.itemIdentifier) };
     };
-    if (options.reconcileEveryMs) {
-      const timer = setInterval(() => void reconcile(), options.reconcileEveryMs);
+    const driven = options.timer === 'driven';
+    if (!driven) localStepTimer.attach(worker);
+    cleanups.push(async () => {
+      localStepTimer.attach(undefined);
+      await localStepTimer.stop();
+    });
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweep = () => {
+      sweeping = sweeping.then(() => sweepHandler({}, scheduledContext('sweep', 60_000))).catch(() => undefined);
+      return sweeping.then(() => undefined);
+    };
+    if (options.sweepEveryMs) {
+      const timer = setInterval(() => void sweep(), options.sweepEveryMs);
       cleanups.push(async () => {
         clearInterval(timer);
-        await running;
+        await sweeping;
       });
     }
+    const runDue = async (forMs = 500) => {
+      const { paymentDeps } = appContext();
+      if (driven) localStepTimer.attach(worker);
+      try {
+        await sweepDue(paymentDeps, { graceMs: 0, limitPerShard: 100 }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, forMs));
+        await localStepTimer.drained();
+      } finally {
+        if (driven) localStepTimer.attach(undefined);
+      }
+    };
     const checkInFleet = async () => {
       let report = (await fleetHandler({}, scheduledContext('checkin-fleet', 900_000))) as { cursor?: string };
       while (report.cursor !== undefined) report = (await fleetHandler({ cursor: report.cursor }, scheduledContext('checkin-fleet', 900_000))) as { cursor?: string };
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), reconcile, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), runDue, sweep, timerDeadLetters: () => localStepTimer.deadLetters, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;

@@ -37,7 +37,7 @@ async function start() {
     return await startLocalStack({
       apiPort: API_PORT,
       sandbox: { port: SANDBOX_PORT },
-      reconcileEveryMs: 3_000,
+      sweepEveryMs: 60_000,
       // Tests of this script point it at their already running DynamoDB Local, where it gets a table of its own.
       ...(process.env.LOCAL_DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.LOCAL_DYNAMODB_ENDPOINT, tableName: `upay-ledger-${randomUUID()}` } : {}),
       ...(JSON_LOGS ? {} : { onAnswer: (answered) => console.log(requestLine(answered)) }),

@@ -15,6 +15,7 @@ import type { TerminalDeps } from '../terminals/deps.js';
 import type { PaymentDeps } from '../payments/deps.js';
 import { loadConfig, type Config } from './config.js';
 import { telemetry, tracer } from './observability.js';
+import { localStepTimer, type StepTimer } from '../timer/index.js';
 
 export interface AppContext {
   config: Config;
@@ -42,6 +43,19 @@ function keyStore(config: Config): KeyStore {
     ...(config.SECRET_REPLICA_REGION ? { replicaRegions: [config.SECRET_REPLICA_REGION] } : {}),
     cacheTtlMs: config.KEY_CACHE_TTL_MS,
   });
+}
+
+/** SQS in AWS, loaded on the first wake-up (pay's immediate success never loads it); the in-process stand-in locally. */
+function stepTimer(config: Config): StepTimer {
+  const queueUrl = config.TIMER_QUEUE_URL;
+  if (!queueUrl) return localStepTimer;
+  let sqs: Promise<StepTimer> | undefined;
+  return {
+    async schedule(items) {
+      sqs ??= import('../timer/sqs.js').then((adapter) => new adapter.SqsStepTimer(tracer.captureAWSv3Client(adapter.createSqsClient()), queueUrl));
+      return (await sqs).schedule(items);
+    },
+  };
 }
 
 function build(config: Config): AppContext {
@@ -73,6 +87,7 @@ function build(config: Config): AppContext {
       upay,
       signer,
       telemetry,
+      timer: stepTimer(config),
       now,
       sleep,
       ...(config.NOTIFY_URL ? { notifyUrl: config.NOTIFY_URL } : {}),

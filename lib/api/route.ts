@@ -70,7 +70,7 @@ const unavailable = () => json(503, new ApiError('SERVICE_UNAVAILABLE', 'a depen
 
 export function errorResult(error: unknown): HttpResult {
   if (error instanceof ApiError) return json(error.status, error.toBody());
-  // Nothing half-done is lost: every write is conditional and reconcile finishes recorded work.
+  // Nothing half-done is lost: every write is conditional and the step timer finishes recorded work.
   if (isStoreUnavailable(error)) {
     logger.warn('the ledger did not answer', { error: (error as Error).name });
     return unavailable();

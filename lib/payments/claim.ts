@@ -1,7 +1,7 @@
-// A reconcile step is claimed before it sends anything: a conditional write moves its due
-// time past the longest the step can take. Of two overlapping runs that both found the step
+// A timer step is claimed before it sends anything: a conditional write moves its due
+// time past the longest the step can take. Of two wake-ups that both found the step
 // due, only one wins the write, so a query, cancel or refund resend is never sent twice at once;
-// a run that dies mid-step leaves the step due again once its claim runs out.
+// a run that dies mid-step leaves the step due again once its claim runs out (the sweep wakes it).
 import type { PaymentDeps, PaymentTiming } from './deps.js';
 import type { Order, Refund, Work } from './model.js';
 

@@ -5,7 +5,7 @@ import type { OrderStatus, RawCodes } from '../upay/index.js';
 
 export type OrderKind = 'pay' | 'precreate';
 
-/** What the reconcile job does next for an open order or refund. */
+/** What the step timer does next for an open order or refund. */
 export type NextStep = 'query' | 'cancel' | 'refund';
 
 export interface Work {

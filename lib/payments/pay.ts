@@ -1,15 +1,18 @@
 // Pay (B scans C), as the provider's sequence diagrams run it (protocol §6): pay; on
-// in-progress or an unknown outcome, poll `query` inside the request while API Gateway's
-// limit allows; an order still open is left to reconcile, which polls until the deadline
+// in-progress or an unknown outcome, answer at once (or, if configured, poll `query` inside
+// the request first) and leave the order to the step timer, which polls until the deadline
 // and then cancels. The order and its next step are stored before the provider is called,
-// so no order is left in limbo if this Lambda dies anywhere (invariant 1).
+// so no order is left in limbo if this Lambda dies anywhere (invariant 1); a pay that
+// settles at once makes no timer call.
 import { checkRequest, type PayRequest, type TransportOutcome } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
 import type { Order } from './model.js';
 import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
 import { payVerdict, queryVerdict } from './outcomes.js';
 import { payMayStillArrive } from './reversal.js';
-import { settle } from './settle.js';
+import { orderWakeUp, scheduleWork } from './schedule.js';
+import { applyChanges, settle } from './settle.js';
+import { changesFor } from './verdict.js';
 
 const TOO_LATE: TransportOutcome = { kind: 'transport', failure: { kind: 'not_sent', cause: 'the request outlived its lifetime before sending' } };
 
@@ -20,19 +23,30 @@ export async function pay(deps: PaymentDeps, input: OrderInput<PayRequest>): Pro
   const { timing } = deps;
   const request = { ...input.request, ...(deps.notifyUrl ? { notify_url: deps.notifyUrl } : {}) };
   checkRequest.pay(input.terminal_sn, request);
-  const order = newOrder('pay', input, started, { dueInMs: timing.requestLifetimeMs, deadlineInMs: timing.payDeadlineMs });
+  // While the request may still poll, the timer keeps off; otherwise its first look is a poll
+  // after the provider's answer, should this Lambda die before it schedules one.
+  const dueInMs = timing.inRequestMs > 0 ? timing.requestLifetimeMs : timing.providerTimeoutMs + timing.pollIntervalMs;
+  const order = newOrder('pay', input, started, { dueInMs, deadlineInMs: timing.payDeadlineMs });
   const recorded = await recordOrder(deps, order);
   if (recorded.kind !== 'created') return recorded;
 
-  // Reconcile takes "no such order" as final once the request's lifetime is over. A request
+  // The timer takes "no such order" as final once the request's lifetime is over. A request
   // answered early (503 before the Lambda timeout) is frozen, not killed, and may resume on a
   // later invocation: past its lifetime it must not send at all.
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) =>
     payMayStillArrive(deps, order) ? deps.upay.pay(terminal, request, { timeoutMs: timing.providerTimeoutMs }) : Promise.resolve(TOO_LATE),
   );
-  const settled = await settle(deps, order, payVerdict(outcome), rawOf(outcome));
+  const verdict = payVerdict(outcome);
+  // Left open: in the same write as the provider's answer, its first poll an interval from now.
+  const settled = await applyChanges(deps, order, (current) => {
+    const changes = changesFor(current, verdict, rawOf(outcome), deps.now());
+    if (verdict.kind !== 'open' || timing.inRequestMs > 0 || !current.work || !isOpen(current)) return changes;
+    return { ...changes, work: { ...current.work, due_at: deps.now() + timing.pollIntervalMs } };
+  });
   deps.telemetry.count(`Pay_${outcome.kind}`);
-  return { kind: 'created', found: { order: await pollWhileOpen(deps, settled, started), refunds: [] } };
+  const answered = timing.inRequestMs > 0 ? await pollWhileOpen(deps, settled, started) : settled;
+  await scheduleWork(deps, orderWakeUp(answered));
+  return { kind: 'created', found: { order: answered, refunds: [] } };
 }
 
 /**
@@ -49,6 +63,6 @@ export async function pollWhileOpen(deps: PaymentDeps, order: Order, started: nu
     );
     current = await settle(deps, current, queryVerdict(outcome), rawOf(outcome));
   }
-  // Still open here: a notify or reconcile may have settled it meanwhile; answer the ledger's word.
+  // Still open here: a notify or the timer may have settled it meanwhile; answer the ledger's word.
   return isOpen(current) ? ((await deps.ledger.getOrder(current.order_id))?.order ?? current) : current;
 }

@@ -1,11 +1,13 @@
 // Precreate (C scans B): the provider returns a QR code value (or, for WAP and mini-program,
 // a wallet request for the app); the order stays open until the customer pays, the provider
-// expires it (PAY_CANCELED) or we cancel it. Reconcile polls it on the provider's schedule;
+// expires it (PAY_CANCELED) or we cancel it. The step timer polls it on the provider's schedule;
 // a notify callback only makes us look sooner.
 import { checkRequest, type PrecreateRequest } from '../upay/index.js';
 import type { PaymentDeps } from './deps.js';
+import type { Order } from './model.js';
 import { callProvider, newOrder, rawOf, recordOrder, type OpenResult, type OrderInput } from './open-order.js';
 import { precreateVerdict } from './outcomes.js';
+import { orderWakeUp, scheduleWork } from './schedule.js';
 import { applyChanges, settle } from './settle.js';
 
 export async function precreate(deps: PaymentDeps, input: OrderInput<PrecreateRequest>): Promise<OpenResult> {
@@ -19,7 +21,7 @@ export async function precreate(deps: PaymentDeps, input: OrderInput<PrecreateRe
 
   const outcome = await callProvider(deps, order.terminal_sn, (terminal) => deps.upay.precreate(terminal, request, { timeoutMs: timing.providerTimeoutMs }));
   deps.telemetry.count(`Precreate_${outcome.kind}`);
-  if (outcome.kind !== 'created') return { kind: 'created', found: { order: await settle(deps, order, precreateVerdict(outcome), rawOf(outcome)), refunds: [] } };
+  if (outcome.kind !== 'created') return opened(deps, await settle(deps, order, precreateVerdict(outcome), rawOf(outcome)));
 
   const { order: created } = outcome;
   const updated = await applyChanges(deps, order, (current) =>
@@ -34,5 +36,10 @@ export async function precreate(deps: PaymentDeps, input: OrderInput<PrecreateRe
           work: { step: 'query', due_at: deps.now() + timing.precreateFastPollMs, deadline_at: started + timing.precreateDeadlineMs, attempts: 0 },
         },
   );
-  return { kind: 'created', found: { order: updated, refunds: [] } };
+  return opened(deps, updated);
+}
+
+async function opened(deps: PaymentDeps, order: Order): Promise<OpenResult> {
+  await scheduleWork(deps, orderWakeUp(order));
+  return { kind: 'created', found: { order, refunds: [] } };
 }

@@ -1,73 +1,108 @@
-// The reconcile job: takes due orders and refunds from the sparse index and runs each one's
-// next step of the provider's exception flow, so every order reaches a final state or a
-// person (invariant 1) even when the app and the Lambda that started it are gone. Each step
-// is claimed before it sends (claim.ts); the loop that keeps a run going is reconcile-loop.ts.
+// The timer's worker logic: each wake-up re-reads its order or refund and, if its step is due,
+// runs that next step of the provider's exception flow, so every order reaches a final state
+// or a person (invariant 1) even when the app and the Lambda that started it are gone. Each
+// step is claimed before it sends (claim.ts), so a duplicate, early or late wake-up is
+// harmless; after the step the worker schedules the item's next one (lib/timer).
 import type { Changes, DueItem } from '../store/ledger.js';
+import { parseTimerItem, type TimerDelivery, type TimerItem } from '../timer/index.js';
 import type { PaymentDeps } from './deps.js';
-import type { Order, ProviderState, Work } from './model.js';
-import { claimedNow, claimOrderStep, claimRefundStep, stepBudgetMs } from './claim.js';
+import type { Order, OrderWithRefunds, ProviderState, Refund, Work } from './model.js';
+import { claimedNow, claimOrderStep, claimRefundStep } from './claim.js';
 import { callProvider, rawOf } from './open-order.js';
 import { queryVerdict, reversalVerdict } from './outcomes.js';
 import { resolveRefund } from './refund.js';
 import { nextTry } from './retry-policy.js';
 import { payMayStillArrive } from './reversal.js';
+import { scheduleWork } from './schedule.js';
 import { applyChanges, settle } from './settle.js';
 import { attentionChanges, identity, providerState } from './verdict.js';
 
-export interface ReconcileReport {
-  processed: number;
-  errors: number;
+export type WakeUpResult = 'stepped' | 'rescheduled' | 'dropped';
+
+const dueItemOf = (item: TimerItem): DueItem =>
+  item.refund_request_no === undefined
+    ? { type: 'order', order_id: item.order_id, due_at: item.due_at }
+    : { type: 'refund', order_id: item.order_id, refund_request_no: item.refund_request_no, due_at: item.due_at };
+
+/** The item's work as stored now, or undefined when it needs none (settled, or with a person). */
+function workOf(found: OrderWithRefunds | undefined, item: TimerItem): Work | undefined {
+  if (!found) return undefined;
+  if (item.refund_request_no === undefined) return found.order.work;
+  const refund = found.refunds.find((r) => r.refund_request_no === item.refund_request_no);
+  return refund?.status === 'REFUND_IN_PROGRESS' ? refund.work : undefined;
 }
 
-export interface PassOptions {
-  limit: number;
-  concurrency: number;
-  /** Time left in this invocation: an item is taken only while a whole step still fits. */
-  remainingMs?: () => number;
+/**
+ * One wake-up. Due: runs the step (only the run that claims it does), then schedules the
+ * item's next step. Early (a step more than SQS's 15 minutes out): sent again for its time.
+ * A wake-up for a due time the item no longer has is dropped: whoever moved the step
+ * scheduled it, and the sweep finds it if that schedule was lost.
+ */
+export async function advance(deps: PaymentDeps, item: TimerItem): Promise<WakeUpResult> {
+  const found = await deps.ledger.getOrder(item.order_id);
+  const work = workOf(found, item);
+  if (!found || !work) return 'dropped';
+  if (work.due_at > deps.now()) {
+    if (work.due_at !== item.due_at) return 'dropped';
+    await scheduleWork(deps, [item]);
+    return 'rescheduled';
+  }
+  if (!(await stepFound(deps, dueItemOf(item), found))) return 'dropped';
+  const next = workOf(await deps.ledger.getOrder(item.order_id), item);
+  if (next) await scheduleWork(deps, [{ ...item, due_at: next.due_at }]);
+  return 'stepped';
 }
 
-/** One pass over what is due now, a few at a time. */
-export async function reconcileDue(deps: PaymentDeps, options: PassOptions): Promise<ReconcileReport> {
-  const items = await deps.ledger.due(deps.now(), options.limit);
-  const report: ReconcileReport = { processed: 0, errors: 0 };
-  const fits = () => options.remainingMs === undefined || options.remainingMs() > stepBudgetMs(deps.timing);
-  let next = 0;
-  const worker = async () => {
-    // Items left untaken stay due for the next invocation.
-    while (next < items.length && fits()) {
-      const item = items[next++] as DueItem;
-      try {
-        await step(deps, item);
-        report.processed += 1;
-      } catch (error) {
-        // One broken item must not starve the rest; it stays due and is tried again.
-        report.errors += 1;
-        deps.telemetry.error('reconcile step failed', { order_id: item.order_id, error: (error as Error).name, detail: (error as Error).message });
+/**
+ * A batch of wake-ups, all at once: the ids of those whose step failed (to be delivered again).
+ * A malformed message is dropped, not failed: it would fail the same way every time.
+ */
+export const advanceBatch = (deps: PaymentDeps): TimerDelivery => async (messages) => {
+  const failed = await Promise.all(
+    messages.map(async ({ id, body }) => {
+      const item = parseTimerItem(body);
+      if (!item) {
+        deps.telemetry.error('timer message ignored', { message_id: id });
+        deps.telemetry.count('TimerWakeUps_malformed');
+        return undefined;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, worker));
-  return report;
-}
+      try {
+        deps.telemetry.count(`TimerWakeUps_${await advance(deps, item)}`);
+        return undefined;
+      } catch (error) {
+        deps.telemetry.error('timer step failed', { order_id: item.order_id, error: (error as Error).name, detail: (error as Error).message });
+        deps.telemetry.count('TimerWakeUps_error');
+        return id;
+      }
+    }),
+  );
+  return { failed: failed.filter((id) => id !== undefined) };
+};
 
 type Due<T> = T & { work: Work };
 
-export async function step(deps: PaymentDeps, item: DueItem): Promise<void> {
+/** Runs the item's next step if it is due and this run claims it; true when it ran. */
+export async function step(deps: PaymentDeps, item: DueItem): Promise<boolean> {
   const found = await deps.ledger.getOrder(item.order_id);
-  if (!found) return;
+  return found ? stepFound(deps, item, found) : false;
+}
+
+async function stepFound(deps: PaymentDeps, item: DueItem, found: OrderWithRefunds): Promise<boolean> {
   if (item.type === 'refund') {
     const refund = found.refunds.find((r) => r.refund_request_no === item.refund_request_no);
-    if (!refund?.work || refund.status !== 'REFUND_IN_PROGRESS' || refund.work.due_at > deps.now()) return;
-    const claimed = await claimRefundStep(deps, refund as Due<typeof refund>);
-    if (claimed) await resolveRefund(deps, found.order, claimed);
-    return;
+    if (!refund?.work || refund.status !== 'REFUND_IN_PROGRESS' || refund.work.due_at > deps.now()) return false;
+    const claimed = await claimRefundStep(deps, refund as Due<Refund>);
+    if (!claimed) return false;
+    await resolveRefund(deps, found.order, claimed);
+    return true;
   }
   const { order } = found;
-  if (!order.work || order.work.due_at > deps.now()) return;
+  if (!order.work || order.work.due_at > deps.now()) return false;
   const claimed = await claimOrderStep(deps, order as Due<Order>);
-  if (!claimed) return;
+  if (!claimed) return false;
   if (claimed.work.step === 'cancel') await cancelStep(deps, claimed, claimed.work);
   else await queryStep(deps, claimed, claimed.work);
+  return true;
 }
 
 function pollInterval(deps: PaymentDeps, order: Order): number {

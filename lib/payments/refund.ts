@@ -10,6 +10,7 @@ import { isRefundable, type Order, type OrderWithRefunds, type ProviderState, ty
 import { callProvider, rawOf } from './open-order.js';
 import { findOrder } from './query.js';
 import { nextTry } from './retry-policy.js';
+import { refundWakeUp, scheduleWork } from './schedule.js';
 import { providerState } from './verdict.js';
 
 export interface RefundInput {
@@ -49,7 +50,7 @@ export async function refund(deps: PaymentDeps, input: RefundInput): Promise<Ref
     status: 'REFUND_IN_PROGRESS',
     created_at: new Date(started).toISOString(),
     attempt_id: randomUUID(),
-    // Reconcile takes over only once this request can no longer be sending it too.
+    // The timer takes over only once this request can no longer be sending it too.
     work: { step: 'query', due_at: started + deps.timing.requestLifetimeMs, deadline_at: started, attempts: 0 },
     version: 1,
   };
@@ -68,7 +69,9 @@ export async function refund(deps: PaymentDeps, input: RefundInput): Promise<Ref
     const current = await deps.ledger.getRefund(fresh.order_id, fresh.refund_request_no);
     if (current?.status === 'REFUND_IN_PROGRESS') await resolveRefund(deps, found.order, current);
   }
-  return reread(deps, input);
+  const answered = await reread(deps, input);
+  if (answered.kind === 'done') await scheduleWork(deps, refundWakeUp(answered.refund));
+  return answered;
 }
 
 function sameRefund(found: OrderWithRefunds, existing: Refund, input: RefundInput): RefundResult {
@@ -140,7 +143,7 @@ async function release(deps: PaymentDeps, refund: Refund, provider: ProviderStat
 /**
  * Runs one settlement of an in-flight refund until it applies or another path settled the
  * refund: a write that collided with another write to the order changed nothing, so it is
- * tried again. False when it never applied (the refund stays in flight and due for reconcile).
+ * tried again. False when it never applied (the refund stays in flight and due for the step timer).
  */
 async function settleTakingTurns(deps: PaymentDeps, refund: Refund, attempt: (race: number) => Promise<boolean>): Promise<boolean> {
   for (let race = 0; race < SETTLE_RACES; race += 1) {
@@ -149,7 +152,7 @@ async function settleTakingTurns(deps: PaymentDeps, refund: Refund, attempt: (ra
     if (latest?.status !== 'REFUND_IN_PROGRESS') return false; // someone else settled it
     await deps.sleep(Math.random() * 20); // concurrent settlements of one order take turns
   }
-  deps.telemetry.warn('refund settlement deferred to reconcile', { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
+  deps.telemetry.warn('refund settlement deferred to the timer', { order_id: refund.order_id, refund_request_no: refund.refund_request_no });
   return false;
 }
 
@@ -169,7 +172,7 @@ async function succeed(deps: PaymentDeps, order: Order, refund: Refund, provider
       { order_status: current.refunded_amount + refund.refund_amount === current.total_amount ? 'REFUNDED' : 'PARTIAL_REFUNDED' },
     );
   });
-  // Not settled here: still in flight and due, reconcile books it (a resend of the same number replays the success).
+  // Not settled here: still in flight and due, the timer's step books it (a resend of the same number replays the success).
   if (settled) deps.telemetry.count('RefundSucceeded');
 }
 

@@ -1,12 +1,13 @@
 // Revoke (admin, same day, full, never after a refund) and cancel (the automatic reversal,
 // also an admin's). What the provider would refuse is refused here first; the order is
-// marked before the provider is called, so refunds cannot start meanwhile and reconcile
+// marked before the provider is called, so refunds cannot start meanwhile and the timer
 // finishes the job if this Lambda dies.
 import type { PaymentDeps } from './deps.js';
 import type { Order, OrderWithRefunds } from './model.js';
 import { callProvider, rawOf } from './open-order.js';
 import { reversalVerdict } from './outcomes.js';
 import { findOrder, type OrderRef } from './query.js';
+import { orderWakeUp, scheduleWork } from './schedule.js';
 import { applyChanges, settle } from './settle.js';
 import { attentionChanges, providerState } from './verdict.js';
 
@@ -85,21 +86,22 @@ export async function reverse(deps: PaymentDeps, ref: OrderRef, storeId: string,
       // An open payment goes back to being polled, so it still reaches a final state.
       if (current.order_status === 'CREATED') return { reversal: null, work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } };
       return { reversal: null, work: null, attention: current.attention ?? null };
-    });
+    }).then((order) => scheduleWork(deps, orderWakeUp(order)));
     return verdict.kind === 'refused'
       ? { kind: 'refused', message: `the provider refused: ${verdict.reason}` }
       : { kind: 'unavailable', message: `nothing changed (${verdict.reason}); try again` };
   }
   if (verdict.kind === 'attention') order = await applyChanges(deps, marked, () => attentionChanges(verdict.reason, deps.now(), providerState(rawOf(outcome), verdict.order), verdict.order));
   else if (verdict.kind === 'open') {
-    // Under way or already done at the provider: a query settles it (reconcile's next step).
+    // Under way or already done at the provider: a query settles it (the timer's next step).
     order = await applyChanges(deps, marked, (current) => (current.work ? { work: { ...current.work, step: 'query', due_at: deps.now() + deps.timing.pollIntervalMs } } : undefined));
   } else if (verdict.kind === 'not_paid' && payMayStillArrive(deps, marked)) {
     // The cancel found nothing because the pay has not reached the provider yet: look again
-    // once it can no longer arrive, and cancel it then if it did (reconcile's query step).
+    // once it can no longer arrive, and cancel it then if it did (the timer's query step).
     order = await applyChanges(deps, marked, (current) =>
       current.work && current.reversal === 'cancel' ? { work: { ...current.work, step: 'query', due_at: Date.parse(current.created_at) + deps.timing.requestLifetimeMs } } : undefined,
     );
   } else if (verdict.kind !== 'retry') order = await settle(deps, marked, verdict, rawOf(outcome));
+  await scheduleWork(deps, orderWakeUp(order));
   return { kind: 'done', found: { order, refunds: found.refunds } };
 }

@@ -1,5 +1,5 @@
-// Writes a verdict to the ledger under optimistic concurrency: the request, the reconcile
-// job and a notify callback may all settle the same order at once; each re-reads on a
+// Writes a verdict to the ledger under optimistic concurrency: the request, the timer's
+// worker and a notify callback may all settle the same order at once; each re-reads on a
 // lost race and decides again from what is now stored, so a settlement applies once.
 import type { RawCodes } from '../upay/index.js';
 import type { Changes } from '../store/ledger.js';

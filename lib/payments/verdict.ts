@@ -1,6 +1,6 @@
 // What the provider's word means for our order, as one small set of verdicts, and the
 // ledger change each verdict makes. Pure: every flow (pay, precreate, query, notify,
-// reconcile, cancel, revoke) settles orders through here, so they cannot disagree.
+// the timer's steps, cancel, revoke) settles orders through here, so they cannot disagree.
 import type { RawCodes, UpayOrder } from '../upay/index.js';
 import type { Changes } from '../store/ledger.js';
 import type { Order, ProviderState } from './model.js';

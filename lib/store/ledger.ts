@@ -1,6 +1,7 @@
 // The merchant's ledger in DynamoDB: an order item and its refunds under one partition, so
 // one Query returns an order with all its refunds. Every state change is conditional
 // (invariants 2, 3); amounts are numbers in integer cents.
+import { createHash } from 'node:crypto';
 import {
   GetCommand,
   PutCommand,
@@ -10,11 +11,17 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Order, OrderWithRefunds, Refund, Work } from '../payments/model.js';
-import { INDEX } from './schema.js';
+import { DUE_SHARDS, INDEX } from './schema.js';
 import { isConditionFailure, isTransactionConditionFailure, isTransactionConflict } from './errors.js';
 import { attentionMirror, RECORD_ATTRIBUTES, storeDayOf, type CaseRef } from './records.js';
 
-export const DUE_SHARD = 'due';
+/** An order's shard of the `due` index; its refunds go with it. Stable: a hash of the order id. */
+export const dueShardOf = (orderId: string) => `due#${createHash('sha256').update(orderId).digest().readUInt16BE(0) % DUE_SHARDS}`;
+/** The one shard every item used before the index was sharded: read until no item written then is left open. */
+const LEGACY_DUE_SHARD = 'due';
+const DUE_SHARD_VALUES = [LEGACY_DUE_SHARD, ...Array.from({ length: DUE_SHARDS }, (_, shard) => `due#${shard}`)];
+/** Shards read at once by a sweep. */
+const DUE_READ_CONCURRENCY = 16;
 /** When the provider was last asked about an order on a reader's behalf (epoch ms); bookkeeping, not order state. */
 const REFRESHED_AT = 'refreshed_at';
 const ORDER_SK = 'ORDER';
@@ -36,8 +43,8 @@ export type RefundReservation =
   | { kind: 'busy' };
 
 // The sparse "needs work" index is keyed by top-level attributes that mirror `work`.
-function dueAttributes(work: Work | null | undefined): Record<string, unknown> {
-  return work ? { due_shard: DUE_SHARD, due_at: work.due_at } : {};
+function dueAttributes(work: Work | null | undefined, orderId: string): Record<string, unknown> {
+  return work ? { due_shard: dueShardOf(orderId), due_at: work.due_at } : {};
 }
 
 const INTERNAL = new Set(['pk', 'sk', 'due_shard', 'due_at', 'sn_index', REFRESHED_AT, ...RECORD_ATTRIBUTES]);
@@ -48,10 +55,10 @@ function strip<T>(item: Record<string, unknown>): T {
 }
 
 function orderItem(order: Order, timeZone: string): Record<string, unknown> {
-  return { ...orderKey(order.order_id), ...order, ...dueAttributes(order.work), store_day: storeDayOf(order, timeZone) };
+  return { ...orderKey(order.order_id), ...order, ...dueAttributes(order.work, order.order_id), store_day: storeDayOf(order, timeZone) };
 }
 
-/** SET/REMOVE clauses for `changes`, keeping the due-index mirror of `work` in step. */
+/** SET/REMOVE clauses for `changes`, keeping the index mirrors of `work` and `attention` in step (setting them needs the item's identity). */
 export function updateClauses(changes: Record<string, unknown>, item?: CaseRef) {
   const sets: string[] = [];
   const removes: string[] = [];
@@ -69,7 +76,8 @@ export function updateClauses(changes: Record<string, unknown>, item?: CaseRef) 
   for (const [name, value] of Object.entries(changes)) put(name, value);
   if ('work' in changes) {
     const work = changes.work as Work | null | undefined;
-    put('due_shard', work ? DUE_SHARD : null);
+    if (work && !item) throw new Error('scheduling work needs the item it is on');
+    put('due_shard', work && item ? dueShardOf(item.order_id) : null);
     put('due_at', work ? work.due_at : null);
   }
   if (changes.attention !== undefined) for (const [name, value] of Object.entries(attentionMirror(changes.attention as NonNullable<Order['attention']> | null, item))) put(name, value);
@@ -208,7 +216,7 @@ export class Ledger {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...refundKey(refund.order_id, refund.refund_request_no), ...refund, ...dueAttributes(refund.work), store_id: order.store_id },
+                Item: { ...refundKey(refund.order_id, refund.refund_request_no), ...refund, ...dueAttributes(refund.work, refund.order_id), store_id: order.store_id },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -321,14 +329,27 @@ export class Ledger {
     }
   }
 
-  /** Orders and refunds whose next step is due, oldest first. */
-  async due(nowMs: number, limit: number): Promise<DueItem[]> {
+  /**
+   * Orders and refunds whose next step is due at or before `beforeMs`, oldest first: at most
+   * `limit` from each shard, every shard read (a bounded number at once).
+   */
+  async due(beforeMs: number, limit: number): Promise<DueItem[]> {
+    const found: DueItem[] = [];
+    let next = 0;
+    const reader = async () => {
+      while (next < DUE_SHARD_VALUES.length) found.push(...(await this.dueInShard(DUE_SHARD_VALUES[next++] as string, beforeMs, limit)));
+    };
+    await Promise.all(Array.from({ length: DUE_READ_CONCURRENCY }, reader));
+    return found.sort((a, b) => a.due_at - b.due_at);
+  }
+
+  private async dueInShard(shard: string, beforeMs: number, limit: number): Promise<DueItem[]> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: INDEX.due.name,
-        KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
-        ExpressionAttributeValues: { ':shard': DUE_SHARD, ':now': nowMs },
+        KeyConditionExpression: 'due_shard = :shard AND due_at <= :before',
+        ExpressionAttributeValues: { ':shard': shard, ':before': beforeMs },
         Limit: limit,
       }),
     );
@@ -339,19 +360,5 @@ export class Ledger {
         ? { type: 'order' as const, order_id: orderId, due_at: dueAt }
         : { type: 'refund' as const, order_id: orderId, refund_request_no: String(item.sk).slice(REFUND_PREFIX.length), due_at: dueAt };
     });
-  }
-
-  /** The oldest due time in the backlog, for the backlog-age metric; undefined when empty. */
-  async oldestDue(): Promise<number | undefined> {
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEX.due.name,
-        KeyConditionExpression: 'due_shard = :shard',
-        ExpressionAttributeValues: { ':shard': DUE_SHARD },
-        Limit: 1,
-      }),
-    );
-    return Items[0] ? Number(Items[0].due_at) : undefined;
   }
 }

@@ -29,11 +29,18 @@ export interface IndexShape {
 /** A terminal as the registry returns it (lib/store/terminal-registry.ts): what a terminal index projects. */
 export const TERMINAL_FIELDS = ['terminal_sn', 'store_id', 'device_id', 'name', 'status', 'activated_at', 'checked_in_at', 'key_stored_at', 'last_error', 'checkin_in_flight', 'retired_at', 'key_deletion_at'] as const;
 
+/** Shards of the `due` index: no shard takes more than a 64th of the writes of open work. */
+export const DUE_SHARDS = 64;
+
 export const INDEX = {
   /** Orders by the provider's order number (sparse: only orders the provider numbered). */
   bySn: { name: 'by-sn', partition: 'sn', projection: 'KEYS_ONLY', spread: { kind: 'unique' } },
-  /** Orders and refunds that still need work, oldest due first (sparse). */
-  due: { name: 'due', partition: 'due_shard', sort: 'due_at', sortType: 'N', projection: 'ALL', spread: { kind: 'constant' } },
+  /**
+   * Orders and refunds that still need work (sparse), spread over DUE_SHARDS shards by a
+   * stable hash of the order id, oldest due first within a shard: the sweep's view of lost
+   * wake-ups. Keys only: the sweep needs the item's key and due time; the worker re-reads it.
+   */
+  due: { name: 'due-shards', partition: 'due_shard', sort: 'due_at', sortType: 'N', projection: 'KEYS_ONLY', spread: { kind: 'shards', count: DUE_SHARDS } },
   /**
    * Every terminal, spread over shards by its terminal_sn (terminals registered before the
    * shards share the legacy value `terminal` until the fleet run moves them), in terminal_sn

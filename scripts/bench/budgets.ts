@@ -6,6 +6,9 @@ import type { EndToEndResult } from './end-to-end.js';
 import type { FleetResult } from './fleet.js';
 import type { RecordsResult } from './records.js';
 import type { PartitionsResult } from './partitions.js';
+import type { TimerResult } from './timer.js';
+import type { TimerCost } from './cost.js';
+import { timerBudgets } from './timer-judge.js';
 
 export interface Budget {
   name: string;
@@ -22,6 +25,9 @@ export interface Measured {
   fleet?: FleetResult;
   records?: RecordsResult;
   partitions?: PartitionsResult;
+  timer?: TimerResult;
+  /** The timer's and the sweep's cost (from the remote calls and the overhead). */
+  timer_cost?: TimerCost;
 }
 
 export const LIMITS = {
@@ -181,5 +187,6 @@ export function judge(measured: Measured): Budget[] {
       pass: at.concurrent <= LIMITS.concurrentAtTarget,
     });
   } else budgets.push(missing('partition model: payments/s of the mix', rateLimit), missing('Lambda concurrency of the mix', concurrencyLimit));
+  budgets.push(...timerBudgets(measured.timer, measured.timer_cost));
   return budgets;
 }

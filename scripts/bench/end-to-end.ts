@@ -46,7 +46,7 @@ export async function measureEndToEnd(input: EndToEndInput): Promise<EndToEndRes
   const dir = mkdtempSync(join(tmpdir(), 'upay-bench-e2e-'));
   const sink = await startNotifySink();
   // Callbacks go to a sink that answers at once: the notify handler stays out of these timings.
-  const stack = await startLocalStack({ dir, dynamoEndpoint: input.dynamoEndpoint, tableName: `bench-e2e-${Date.now()}`, storeId: STORE_ID, env: { NOTIFY_URL: sink.url }, reconcileEveryMs: 0 });
+  const stack = await startLocalStack({ dir, dynamoEndpoint: input.dynamoEndpoint, tableName: `bench-e2e-${Date.now()}`, storeId: STORE_ID, env: { NOTIFY_URL: sink.url }, sweepEveryMs: 0 });
   try {
     const api = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
       const response = await fetch(`${stack.apiUrl}${path}`, {

@@ -1,6 +1,7 @@
 // The deployed Lambda handlers, imported only once the environment is set: Powertools reads
 // it at import, lib/api/context.ts at the first invocation.
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { timerBody, type TimerItem } from '../../lib/timer/index.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -13,11 +14,12 @@ export interface Handlers {
   revoke: HttpHandler;
   cancel: HttpHandler;
   notify: HttpHandler;
-  reconcile: ScheduledHandler;
+  timer: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  sweep: ScheduledHandler;
 }
 
 export async function loadHandlers(): Promise<Handlers> {
-  const [pay, precreate, query, refund, revoke, cancel, notify, reconcile] = await Promise.all([
+  const [pay, precreate, query, refund, revoke, cancel, notify, timer, sweep] = await Promise.all([
     import('../../functions/pay.js'),
     import('../../functions/precreate.js'),
     import('../../functions/query.js'),
@@ -25,7 +27,8 @@ export async function loadHandlers(): Promise<Handlers> {
     import('../../functions/revoke.js'),
     import('../../functions/cancel.js'),
     import('../../functions/notify.js'),
-    import('../../functions/reconcile.js'),
+    import('../../functions/timer.js'),
+    import('../../functions/sweep.js'),
   ]);
   return {
     pay: pay.handler,
@@ -35,7 +38,8 @@ export async function loadHandlers(): Promise<Handlers> {
     revoke: revoke.handler,
     cancel: cancel.handler,
     notify: notify.handler,
-    reconcile: reconcile.handler as ScheduledHandler,
+    timer: timer.handler as Handlers['timer'],
+    sweep: sweep.handler as ScheduledHandler,
   };
 }
 
@@ -48,4 +52,13 @@ export function expectStatus(result: APIGatewayProxyStructuredResultV2, expected
   } catch {
     return {};
   }
+}
+
+/** The SQS event the timer's event source mapping delivers for these wake-ups. */
+export const timerEvent = (items: readonly TimerItem[]): SQSEvent => ({ Records: items.map((item, i) => ({ messageId: String(i), body: timerBody(item) })) }) as SQSEvent;
+
+/** Runs the timer worker on these wake-ups; throws if any failed. */
+export async function wakeUp(handlers: Handlers, items: readonly TimerItem[], context: Context): Promise<void> {
+  const { batchItemFailures } = await handlers.timer(timerEvent(items), context);
+  if (batchItemFailures.length > 0) throw new Error(`timer: ${batchItemFailures.length} step(s) failed`);
 }

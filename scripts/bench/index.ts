@@ -9,7 +9,7 @@ import { startDynamoDbLocal, warmUp, type DynamoDbLocal } from '../../local/dyna
 import { killAll, runWorker } from './children.js';
 import { machineInfo } from './machine.js';
 import { measureColdStart } from './cold-start.js';
-import { costPerMillion } from './cost.js';
+import { costPerMillion, timerCost } from './cost.js';
 import { judge, LIMITS } from './budgets.js';
 import { findings } from './findings.js';
 import { writeReport, type BenchReport } from './report.js';
@@ -20,10 +20,10 @@ import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
 import type { FleetInput, FleetResult } from './fleet.js';
 import type { RecordsInput, RecordsResult } from './records.js';
 import type { PartitionsInput, PartitionsResult } from './partitions.js';
+import type { TimerInput, TimerResult } from './timer.js';
 
 const FULL = {
   remote_call_samples: 5,
-  reconcile_items_per_sample: 5,
   overhead_warmup: 1_000,
   overhead_settle: 200,
   overhead_iterations: 1_000,
@@ -40,6 +40,12 @@ const FULL = {
   fleet_proposed_concurrency: 32,
   records_orders: 5_000,
   records_samples: 5,
+  // 10,000 orders open at once, opened over a polling interval; the interval stretched from 3 s so
+  // that their steps (about 1.4 ms of this process's CPU each) leave a shared core room (scripts/bench/timer.ts).
+  timer_orders: 10_000,
+  timer_open_over_ms: 60_000,
+  timer_poll_interval_ms: 60_000,
+  timer_pay_deadline_ms: 90_000,
 };
 
 // `--quick`: the same measurements, small, to try the bench out; the report goes to a
@@ -49,7 +55,7 @@ const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const runs = (name: string) => ONLY === undefined || ONLY === name;
 const SETTINGS: typeof FULL = QUICK
-  ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500 }
+  ? { ...FULL, remote_call_samples: 3, overhead_warmup: 200, overhead_settle: 50, overhead_iterations: 200, overhead_profile_requests: 50, e2e_requests: 50, e2e_warmup: 5, cold_start_runs: 3, cold_start_what_if_runs: 2, fleet_terminals: 500, timer_orders: 1_000, timer_open_over_ms: 10_000, timer_poll_interval_ms: 10_000, timer_pay_deadline_ms: 15_000 }
   : FULL;
 
 // Powertools as deployed (no level set: INFO; metrics on), not the bench's quiet settings.
@@ -103,7 +109,7 @@ try {
     runWorker<PartitionsResult>('partitions', { dynamoEndpoint, targetPaymentsPerSecond: LIMITS.partitionPaymentsPerSecond } satisfies PartitionsInput, { timeoutMs: 60_000 }),
   );
   if (runs('remote-calls')) measured.remote_calls = await phase('remote calls per operation', () =>
-    runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples, reconcileItems: SETTINGS.reconcile_items_per_sample } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
+    runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
   );
   if (runs('overhead')) measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
     runWorker<OverheadResult>(
@@ -139,6 +145,13 @@ try {
       { timeoutMs: 480_000 },
     ),
   );
+  if (runs('timer')) measured.timer = await phase('timer precision (10,000 open orders)', () =>
+    runWorker<TimerResult>(
+      'timer',
+      { orders: SETTINGS.timer_orders, providerDelayMs: 200, openOverMs: SETTINGS.timer_open_over_ms, pollIntervalMs: SETTINGS.timer_poll_interval_ms, payDeadlineMs: SETTINGS.timer_pay_deadline_ms } satisfies TimerInput,
+      { timeoutMs: 360_000 },
+    ),
+  );
 } catch (error) {
   errors.push({ phase: 'setup', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   log(`setup FAILED: ${String(error)}`);
@@ -146,6 +159,10 @@ try {
   await shutdown();
 }
 
+const operationCosts = measured.remote_calls && measured.overhead ? costPerMillion(measured.remote_calls.operations, measured.overhead.operations) : undefined;
+// The timer's cost hardly depends on CPU: without the overhead phase its step is modelled from the remote calls alone.
+const timer = measured.remote_calls && timerCost(operationCosts ?? costPerMillion(measured.remote_calls.operations, []), measured.remote_calls.sweep_idle);
+if (timer) measured.timer_cost = timer;
 const budgets = judge(measured);
 const report: BenchReport = {
   generated_at: new Date().toISOString(),
@@ -155,7 +172,7 @@ const report: BenchReport = {
   settings: SETTINGS,
   budgets,
   ...measured,
-  ...(measured.remote_calls && measured.overhead ? { cost: { prices: PRICES, duration_model: DURATION_MODEL, operations: costPerMillion(measured.remote_calls.operations, measured.overhead.operations) } } : {}),
+  ...(operationCosts ? { cost: { prices: PRICES, duration_model: DURATION_MODEL, operations: operationCosts } } : {}),
   findings: findings(measured, budgets),
   errors,
 };

@@ -7,6 +7,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GetCommandInput, PutCommandInput, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { INDEX } from '../../lib/store/schema.js';
 import { processCpuMs } from './cpu-clock.js';
 
 type Item = Record<string, unknown>;
@@ -114,9 +115,12 @@ export function installMemoryDynamo(): MemoryDynamo {
       found = [...(byPk.get(String(values[':pk'])) ?? [])].map((key) => items.get(key) as Item).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
     } else if (input.IndexName === 'by-sn') {
       found = [...items.values()].filter((item) => item.sn === values[':sn']).map((item) => ({ pk: item.pk, sk: item.sk, sn: item.sn }));
-    } else if (input.IndexName === 'due') {
-      const upTo = values[':now'] === undefined ? Infinity : Number(values[':now']);
-      found = [...items.values()].filter((item) => item.due_shard === values[':shard'] && Number(item.due_at) <= upTo).sort((a, b) => Number(a.due_at) - Number(b.due_at));
+    } else if (input.IndexName === INDEX.due.name) {
+      const upTo = values[':before'] === undefined ? Infinity : Number(values[':before']);
+      found = [...items.values()]
+        .filter((item) => item.due_shard === values[':shard'] && Number(item.due_at) <= upTo)
+        .sort((a, b) => Number(a.due_at) - Number(b.due_at))
+        .map((item) => ({ pk: item.pk, sk: item.sk, due_shard: item.due_shard, due_at: item.due_at }));
     } else throw new Error(`unsupported index ${input.IndexName}`);
     return { Items: copy(found.slice(0, input.Limit ?? found.length)), $metadata: {} };
   };

@@ -15,7 +15,7 @@ import { orderIdFor } from '../../lib/payments/model.js';
 import { installMemoryDynamo } from './memory-dynamo.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { createProviderFake } from './provider-fake.js';
-import { loadHandlers, expectStatus, type Handlers } from './handlers.js';
+import { loadHandlers, expectStatus, wakeUp, type Handlers } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { summarize, type Summary } from './stats.js';
 import { profileRequests, type ProfileResult } from './profile.js';
@@ -122,10 +122,10 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       UPAY_BASE_URL: 'https://upay.bench.invalid',
       UPAY_PUBLIC_KEY_PEM: provider.publicKeyPem,
       NOTIFY_URL: 'https://api.bench.invalid/v1/upay/notify',
-      // Only so that an in-progress pay answers 202 at once and is due for reconcile at once.
-      PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
-      RECONCILE_RESERVE_MS: '0',
+      // Only so that an in-progress pay answers 202 at once and is due for the timer at once.
+      // The request's lifetime stays as deployed: a pay held up past it is never sent.
+      PAY_IN_REQUEST_MS: '0',
+      POLL_INTERVAL_MS: '1',
     });
     delete process.env.KEY_STORE_FILE;
     delete process.env.DYNAMODB_ENDPOINT;
@@ -201,24 +201,22 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
         },
       }),
       operation({
-        name: 'reconcile step',
-        scenario: 'a reconcile invocation with one due order: query → PAID, settled',
+        name: 'timer step',
+        scenario: 'a timer message for one due order: query → PAID, settled',
         profiled: false,
         async setup() {
           const terminalSn = await freshTerminal();
           return {
             prepare: async () => {
-              await pay(terminalSn, BARCODE_PAID_AT_FIRST_QUERY);
+              const clientSn = await pay(terminalSn, BARCODE_PAID_AT_FIRST_QUERY);
               await sleep(2);
+              return orderIdFor(clientSn);
             },
-            invoke: async () => {
-              const report = (await handlers.reconcile({}, lambdaContext('reconcile', 2_000))) as { processed: number };
-              if (report.processed !== 1) throw new Error(`reconcile processed ${report.processed}`);
-            },
+            invoke: async (orderId) => wakeUp(handlers, [{ order_id: orderId, due_at: 0 }], lambdaContext('timer', 2_000)),
           };
         },
       }),
-      // Last: precreated orders stay open and soon fall due for reconcile.
+      // Last: precreated orders stay open and soon fall due for the timer.
       operation({
         name: 'precreate',
         scenario: 'QR order created (qr_code + SVG)',

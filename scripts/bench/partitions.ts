@@ -1,7 +1,7 @@
 // Measurement 7: the partition model. The real handlers run against DynamoDB Local behind the
 // counting proxy, which asks for ConsumedCapacity per index, and the Upay sandbox over HTTP.
 // Each operation of the mix is run through its whole life — an in-progress pay or a QR order
-// until the step that settles it, by whatever path settles it (in the request, or reconcile's
+// until the step that settles it, by whatever path settles it (in the request, or the timer's
 // steps) — and its read and write units are summed per key: the table and each index. With
 // the spreads declared in lib/store/schema.ts, partition-model.ts turns them into the
 // payments per second before one partition key value saturates, and the Lambda concurrency.
@@ -10,7 +10,7 @@ import { INDEXES, KEY, type Spread } from '../../lib/store/schema.js';
 import { loadConfig } from '../../lib/api/config.js';
 import { orderIdFor } from '../../lib/payments/model.js';
 import { startBenchStack } from './bench-stack.js';
-import { expectStatus } from './handlers.js';
+import { expectStatus, wakeUp } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { providerStats } from './remote-calls.js';
 import { nextClientSn, payEvent, precreateEvent, refundEvent } from './requests.js';
@@ -87,16 +87,6 @@ class UnitRecorder {
   }
 }
 
-const subtract = (a: KeyUnits, b: KeyUnits, times: number): KeyUnits => {
-  const out: KeyUnits = structuredClone(a);
-  for (const [key, units] of Object.entries(b)) {
-    const entry = (out[key] ??= { read: 0, write: 0 });
-    entry.read -= units.read * times;
-    entry.write -= units.write * times;
-  }
-  return out;
-};
-
 export async function measurePartitions(input: PartitionsInput): Promise<PartitionsResult> {
   const recorder = new UnitRecorder();
   const stack = await startBenchStack(input.dynamoEndpoint, 'bench-partitions', recorder.observe);
@@ -115,24 +105,17 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
       // A pay answered 202 is due for the background path once its request could no longer
       // send: soon, here (a local pay sends within milliseconds of being recorded).
       REQUEST_LIFETIME_MS: '300',
-      RECONCILE_RESERVE_MS: '0',
     });
     const ledger = new Ledger(stack.db, stack.tableName);
     const providerCalls = async () => (await providerStats(sandbox.url)).requests;
-    // The background path on this branch: one pass of reconcile over the due index (what the
-    // reconcile function repeats while its invocation lasts), without its idle waiting.
-    const { appContext } = await import('../../lib/api/context.js');
-    const { reconcileDue } = await import('../../lib/payments/reconcile.js');
-    const tick = () => reconcileDue(appContext().paymentDeps, { limit: 50, concurrency: 8 });
+    // The background path: the timer worker woken for the order's next step, as SQS would
+    // deliver it (the look at the order's due time is not counted: SQS carries it).
+    const tick = async (orderId: string) => {
+      const dueAt = (await ledger.getOrder(orderId))?.order.work?.due_at;
+      if (dueAt !== undefined) await wakeUp(handlers, [{ order_id: orderId, due_at: dueAt }], lambdaContext('timer', 20_000));
+    };
 
-    // A pass's own cost (its look at the due index) is shared by every order due in it, not
-    // per order: measured on an empty index and taken off each pass an order needed.
-    await tick();
-    recorder.take();
-    await tick();
-    const idle = recorder.take();
-
-    /** Runs one operation and, while its order is open, reconcile ticks; counts its life. */
+    /** Runs one operation and, while its order is open, the timer's wake-ups; counts its life. */
     const life = async (request: () => Promise<string>, ends: string, afterFirstStep?: () => Promise<void>): Promise<Lifecycle> => {
       recorder.take();
       const before = await providerCalls();
@@ -143,7 +126,7 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
       while ((await ledger.getOrder(orderId))?.order.work != null) {
         if (ticks++ >= 60) throw new Error(`order ${orderId} still open after 60 passes: ${JSON.stringify((await ledger.getOrder(orderId))?.order)}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
-        await tick();
+        await tick(orderId);
         if (ticks === 1) await afterFirstStep?.();
       }
       const background = recorder.take();
@@ -151,14 +134,14 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
       if (settled?.order_status !== ends) throw new Error(`order ${orderId} ended ${settled?.order_status}, not ${ends}: the scenario did not run as meant`);
       const afterTicks = await providerCalls();
       const units = structuredClone(inRequest.units);
-      for (const [key, value] of Object.entries(subtract(background.units, idle.units, ticks))) {
+      for (const [key, value] of Object.entries(background.units)) {
         const entry = (units[key] ??= { read: 0, write: 0 });
         entry.read += value.read;
         entry.write += value.write;
       }
       return {
         units,
-        dynamodb_calls: inRequest.calls + background.calls - idle.calls * ticks,
+        dynamodb_calls: inRequest.calls + background.calls,
         provider_calls_in_request: afterRequest - before,
         provider_calls_in_background: afterTicks - afterRequest,
       };
@@ -211,7 +194,7 @@ export async function measurePartitions(input: PartitionsInput): Promise<Partiti
         ...assumptions,
         in_progress: 'an in-progress pay shows PAID at the provider\'s second query (sandbox scenario 9102); a QR order is scanned after its first poll and PAID at the next',
         pay_in_request_ms: deployed.PAY_IN_REQUEST_MS,
-        reconcile_tick: "the background steps are reconcile passes; a pass's own look at the due index is shared by every order due in it, so an empty pass's units are taken off each pass; in-request polls counted with 1 ms intervals",
+        reconcile_tick: 'the background steps are the timer worker woken for each due step (the sweep, a fixed cost per minute, is not per payment); in-request polls counted with 1 ms intervals',
       },
       spreads,
       model: partitionModel(mix, spreads, assumptions),

@@ -8,6 +8,8 @@ export const PRICES = {
   lambda_arm64_gb_second: 0.0000133334,
   lambda_request: 0.2 / 1e6,
   http_api_request: 1.0 / 1e6,
+  /** SQS standard queue, per request (64 KB chunk), after the free million a month. */
+  sqs_request: 0.4 / 1e6,
   dynamodb_write_request_unit: 0.625 / 1e6,
   dynamodb_read_request_unit: 0.125 / 1e6,
   secrets_manager_api_call: 0.05 / 10_000,
@@ -16,6 +18,7 @@ export const PRICES = {
     'Lambda: https://aws.amazon.com/lambda/pricing/ (archived copy of 2026-06-18): Arm $0.0000133334 per GB-s (first 7.5 billion GB-s a month), $0.20 per 1M requests',
     'DynamoDB on-demand, Standard table class: https://aws.amazon.com/dynamodb/pricing/on-demand/ ; figures ($0.625 per 1M WRU, $0.125 per 1M RRU, since the 50% cut of 2024-11-01) from secondary summaries (airbyte.com 2025-07-21, jusdb.com 2025-08-19)',
     'API Gateway HTTP APIs: https://aws.amazon.com/api-gateway/pricing/ : $1.00 per 1M requests (first 300M a month), per secondary summaries of 2025-05 to 2026',
+    'SQS: https://aws.amazon.com/sqs/pricing/ : standard queue $0.40 per 1M requests (first 1M a month free; a batch of up to 10 messages is one request)',
     'Secrets Manager: $0.05 per 10,000 API calls, $0.40 per secret-month (the brief; matches https://aws.amazon.com/secrets-manager/pricing/ summaries)',
   ],
 } as const;

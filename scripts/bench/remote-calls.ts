@@ -8,7 +8,7 @@ import { orderIdFor } from '../../lib/payments/model.js';
 import { startBenchStack } from './bench-stack.js';
 import { difference, READ_OPERATIONS, WRITE_OPERATIONS, type CountingProxy } from './dynamo-proxy.js';
 import { countCalls, type SecretsManagerFake } from './secrets-fake.js';
-import { expectStatus, type Handlers } from './handlers.js';
+import { expectStatus, wakeUp, type Handlers } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { median } from './stats.js';
 import {
@@ -26,11 +26,9 @@ import {
 export interface RemoteCallsInput {
   dynamoEndpoint: string;
   samples: number;
-  /** Open orders per reconcile invocation; the step's cost is the difference to an empty run, divided by this. */
-  reconcileItems: number;
 }
 
-/** One request's remote calls (for the reconcile step: per step). */
+/** One request's remote calls (for the timer: per step). */
 export interface CallCounts {
   dynamodb_reads: number;
   dynamodb_writes: number;
@@ -59,8 +57,8 @@ export interface RemoteCallsResult {
   operations: OperationCalls[];
   /** The very first pay of a fresh instance (cold caches), for comparison. */
   first_pay: CallCounts;
-  /** A reconcile invocation that finds nothing due (its fixed cost per tick). */
-  reconcile_idle: CallCounts;
+  /** A sweep run that finds nothing due (its fixed cost per minute). */
+  sweep_idle: CallCounts;
 }
 
 export interface ProviderStats {
@@ -126,24 +124,14 @@ function medianCounts(samples: CallCounts[]): CallCounts {
 
 const agree = (samples: CallCounts[]) => samples.every((s) => JSON.stringify(s) === JSON.stringify(samples[0]));
 
-/** A per-step figure: (with items − idle) / items. */
-function perStep(full: CallCounts, idle: CallCounts, items: number): CallCounts {
-  const out = {} as Record<string, unknown>;
-  for (const field of NUMERIC) out[field] = ((full[field] as number) - (idle[field] as number)) / items;
-  for (const field of MAPS) {
-    const keys = new Set([...Object.keys(full[field]), ...Object.keys(idle[field])]);
-    out[field] = Object.fromEntries([...keys].sort().map((key) => [key, ((full[field][key] ?? 0) - (idle[field][key] ?? 0)) / items]));
-  }
-  return out as unknown as CallCounts;
-}
-
 export async function measureRemoteCalls(input: RemoteCallsInput): Promise<RemoteCallsResult> {
   const stack = await startBenchStack(input.dynamoEndpoint, 'bench-calls');
   const { proxy, sink, sandbox, secrets, terminalSn } = stack;
   try {
-    // Only so that an in-progress pay answers 202 at once and is due for reconcile at once;
-    // no path counted here waits on these timings.
-    const handlers: Handlers = await stack.handlers({ PAY_IN_REQUEST_MS: '1', REQUEST_LIFETIME_MS: '1', RECONCILE_RESERVE_MS: '0' });
+    // Only so that an in-progress pay answers 202 at once and is due for the timer at once;
+    // no path counted here waits on these timings. The request's lifetime stays as deployed:
+    // a pay held up past it is never sent.
+    const handlers: Handlers = await stack.handlers({ PAY_IN_REQUEST_MS: '0', POLL_INTERVAL_MS: '1' });
     const probes: Probes = { proxy, secrets, sandboxUrl: sandbox.url };
     const operations: OperationCalls[] = [];
     const record = (operation: string, scenario: string, samples: CallCounts[]) =>
@@ -201,29 +189,22 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
     await notify(0);
     record('notify', 'verified callback of a PAID order (re-query, nothing to change)', await repeat(n, (i) => counted(probes, () => notify(i + 1))));
 
-    // reconcile: an invocation with `reconcileItems` due orders, minus one with none, per item.
-    const tick = () => handlers.reconcile({}, lambdaContext('reconcile', 20_000));
-    const openOrders = async (count: number) => {
-      for (let i = 0; i < count; i += 1) await pay(BARCODE_PAID_AT_FIRST_QUERY);
+    // The timer's worker: one message for one due order. The sweep: a run that finds nothing due.
+    const step = async () => {
+      const { orderId } = await pay(BARCODE_PAID_AT_FIRST_QUERY);
       await new Promise((resolve) => setTimeout(resolve, 5));
+      return counted(probes, () => wakeUp(handlers, [{ order_id: orderId, due_at: 0 }], lambdaContext('timer', 20_000)));
     };
-    await openOrders(1);
-    await tick();
-    const idle: CallCounts[] = [];
-    const steps = await repeat(n, async () => {
-      idle.push(await counted(probes, tick));
-      await openOrders(input.reconcileItems);
-      const full = await counted(probes, tick);
-      return perStep(full, idle.at(-1) as CallCounts, input.reconcileItems);
-    });
-    record('reconcile step', 'one due order: query → PAID, settled', steps);
+    await step();
+    record('timer step', 'one due order: query → PAID, settled', await repeat(n, step));
+    const sweepIdle = await repeat(n, () => counted(probes, () => handlers.sweep({}, lambdaContext('sweep', 20_000))));
 
-    // precreate last: its orders stay open and would be due for reconcile.
+    // precreate last    // precreate last: its orders stay open and would be due for the timer.
     const precreate = async () => expectStatus(await handlers.precreate(precreateEvent(terminalSn, nextClientSn('q')), lambdaContext('precreate')), [201], 'precreate');
     await precreate();
     record('precreate', 'QR order created (qr_code + SVG)', await repeat(n, () => counted(probes, precreate)));
 
-    return { operations, first_pay: firstPay, reconcile_idle: medianCounts(idle) };
+    return { operations, first_pay: firstPay, sweep_idle: medianCounts(sweepIdle) };
   } finally {
     await stack.close();
   }

@@ -9,6 +9,7 @@ import type { OverheadResult } from './overhead.js';
 import type { Summary } from './stats.js';
 import type { DURATION_MODEL, PRICES } from './prices.js';
 import { partitionsSection } from './partitions-report.js';
+import { timerSection } from './timer-judge.js';
 
 export interface BenchReport extends Measured {
   generated_at: string;
@@ -78,7 +79,7 @@ function markdown(report: BenchReport): string {
         ]),
       ),
       `The first pay of a fresh instance (cold caches): ${calls.first_pay.dynamodb_reads} read (the terminal's store), ${calls.first_pay.dynamodb_writes} writes, ${calls.first_pay.secrets_manager_calls} Secrets Manager call (${Object.keys(calls.first_pay.secrets_manager_by_operation).join(', ')}), ${calls.first_pay.provider_calls} provider call. ` +
-        `A reconcile invocation that finds nothing due costs ${calls.reconcile_idle.dynamodb_reads} index queries; the reconcile step is (an invocation with several due orders − an idle one) ÷ their number, so it carries its share of the extra pass.`,
+        `A sweep that finds nothing due costs ${calls.sweep_idle.dynamodb_reads} index queries (one per shard of the due index); the timer step is one SQS message's worker run (SQS calls not counted here; see the cost section).`,
     );
   }
 
@@ -190,12 +191,14 @@ function markdown(report: BenchReport): string {
     );
   }
 
+  push(...timerSection(report.timer, report.timer_cost, table));
+
   const cost = report.cost;
   if (cost) {
     push(
       '## 6. Cost per million operations (AWS, us-east-1, arm64)',
       table(
-        ['operation', 'function (memory)', 'modelled duration ms', 'Lambda requests', 'Lambda GB-s', 'HTTP API', 'DynamoDB reads', 'DynamoDB writes', 'Secrets Manager', '**total**'],
+        ['operation', 'function (memory)', 'modelled duration ms', 'Lambda requests', 'Lambda GB-s', 'HTTP API', 'DynamoDB reads', 'DynamoDB writes', 'Secrets Manager', 'SQS', '**total**'],
         cost.operations.map((one) => [
           one.operation,
           `${one.function} (${one.memory_mb} MB)`,
@@ -206,13 +209,14 @@ function markdown(report: BenchReport): string {
           usd(one.per_million.dynamodb_reads),
           usd(one.per_million.dynamodb_writes),
           usd(one.per_million.secrets_manager),
+          usd(one.per_million.sqs),
           `**${usd(one.per_million.total)}**`,
         ]),
       ),
       `Prices (${cost.prices.region}, looked up ${cost.prices.looked_up}): Lambda arm64 $${cost.prices.lambda_arm64_gb_second} per GB-s and $${(cost.prices.lambda_request * 1e6).toFixed(2)} per million requests; HTTP API $${(cost.prices.http_api_request * 1e6).toFixed(2)} per million; DynamoDB on-demand $${(cost.prices.dynamodb_write_request_unit * 1e6).toFixed(3)} per million write and $${(cost.prices.dynamodb_read_request_unit * 1e6).toFixed(3)} per million read request units; Secrets Manager $${(cost.prices.secrets_manager_api_call * 10_000).toFixed(2)} per 10,000 calls (and $${cost.prices.secrets_manager_secret_month} per secret-month: one per terminal). Sources:`,
       cost.prices.sources.map((source) => `- ${source}`).join('\n'),
       `Model (assumptions, not measurements): ${cost.duration_model.notes.join('; ')}; DynamoDB ${cost.duration_model.dynamodb_call_ms} ms a call (${cost.duration_model.dynamodb_transaction_ms} ms a transaction), the provider ${cost.duration_model.provider_call_ms} ms a call. ` +
-        'Request units are the ones DynamoDB Local reported for our items (table and indexes). The reconcile step carries no request or HTTP API charge of its own (one scheduled invocation a minute works through many steps). ' +
+        'Request units are the ones DynamoDB Local reported for our items (table and indexes). The timer step carries no HTTP API charge; its SQS requests (send, receive, delete) are priced per step. ' +
         'Not included: CloudWatch Logs ingestion of the EMF metric lines and Lambda reports, X-Ray traces (functions are deployed with active tracing), EventBridge Scheduler, data transfer, storage, and cold starts (since 2025-08-01 Lambda bills the INIT phase of managed runtimes too: about the init times of section 2, stretched to the memory\'s CPU share, once per new instance). ' +
         `Nor the key cache: every warm instance re-reads a terminal's key after KEY_CACHE_TTL_MS (5 min), i.e. 12 GetSecretValue an hour, $${(12 * 730 * cost.prices.secrets_manager_api_call).toFixed(4)} per instance and terminal a month, which for many terminals and instances can rival the $${cost.prices.secrets_manager_secret_month} per secret-month.`,
     );

@@ -8,7 +8,7 @@ export const CASHIER = { store_id: STORE_ID, role: 'cashier' as const };
 export const ADMIN = { store_id: STORE_ID, role: 'admin' as const };
 /** A WeChat Pay barcode; the sandbox answers PAY_SUCCESS for suffix 0000. */
 export const BARCODE_PAID = '280000000000000000';
-/** Suffix 9101: PAY_IN_PROGRESS, PAID at the first query (an order for reconcile). */
+/** Suffix 9101: PAY_IN_PROGRESS, PAID at the first query (an order for the step timer). */
 export const BARCODE_PAID_AT_FIRST_QUERY = '280000000000009101';
 export const AMOUNT = 1000;
 

@@ -6,6 +6,7 @@ import type { EndToEndInput } from './end-to-end.js';
 import type { FleetInput } from './fleet.js';
 import type { RecordsInput } from './records.js';
 import type { PartitionsInput } from './partitions.js';
+import type { TimerInput } from './timer.js';
 
 const JOBS: Record<string, (input: never) => Promise<unknown>> = {
   'remote-calls': async (input: RemoteCallsInput) => (await import('./remote-calls.js')).measureRemoteCalls(input),
@@ -14,6 +15,7 @@ const JOBS: Record<string, (input: never) => Promise<unknown>> = {
   fleet: async (input: FleetInput) => (await import('./fleet.js')).measureFleet(input),
   records: async (input: RecordsInput) => (await import('./records.js')).measureRecords(input),
   partitions: async (input: PartitionsInput) => (await import('./partitions.js')).measurePartitions(input),
+  timer: async (input: TimerInput) => (await import('./timer.js')).measureTimer(input),
 };
 
 const job = JOBS[process.argv[2] ?? ''];

@@ -51,7 +51,7 @@ describe('terminal keys (invariant 5)', () => {
   });
 
   it('lets every payment function and notify read terminal keys only', () => {
-    for (const name of ['pay', 'precreate', 'query', 'refund', 'revoke', 'cancel', 'notify', 'reconcile'] as const) {
+    for (const name of ['pay', 'precreate', 'query', 'refund', 'revoke', 'cancel', 'notify', 'timer'] as const) {
       expect(actionsOn(name, 'secretsmanager', () => true), name).toEqual(['secretsmanager:GetSecretValue']);
       expect(actionsOn(name, 'secretsmanager', onTerminals), name).toEqual(['secretsmanager:GetSecretValue']);
     }
@@ -166,5 +166,19 @@ describe('policies as a whole', () => {
     const used = new Set([...adapter.matchAll(/new (\w+)Command\(/g)].map((match) => `secretsmanager:${match[1] ?? ''}`));
     const granted = new Set(allGrants.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.action));
     expect([...granted].sort()).toEqual([...used].sort());
+  });
+});
+
+describe('the step timer queue', () => {
+  const queueId = logicalId(stack.node.findChild('StepTimer').node.findChild('Queue'));
+  const onQueue = allGrants.filter((grant) => grant.resource.includes(queueId));
+
+  it('lets only the functions that leave work open send wake-ups', () => {
+    expect([...new Set(onQueue.filter((grant) => grant.action === 'sqs:SendMessage').map((grant) => grant.name))].sort()).toEqual(['cancel', 'pay', 'precreate', 'refund', 'revoke', 'sweep', 'timer']);
+  });
+
+  it('lets no function but the worker (through its event source) receive or delete', () => {
+    const consumers = [...new Set(onQueue.filter((grant) => grant.action === 'sqs:ReceiveMessage' || grant.action === 'sqs:DeleteMessage').map((grant) => grant.name))];
+    expect(consumers).toEqual(['timer']);
   });
 });

@@ -11,7 +11,6 @@ import { STREAM_FILTER } from '../../infra/order-events.js';
 import { EVENT_SOURCE, eventHeads } from '../../lib/events/order-events.js';
 import { loadConfig } from '../../lib/api/config.js';
 import { stepBudgetMs } from '../../lib/payments/claim.js';
-import { IDLE_LOOK_MS } from '../../lib/payments/reconcile-loop.js';
 import { CHECKIN_WORST_MS } from '../../lib/terminals/budget.js';
 import { CALLBACK_CONTEXT, CDK_JSON_CONTEXT, asArray, resourcesOf, synthStack, type Json } from './stack-fixture.js';
 
@@ -147,7 +146,7 @@ describe('tracing', () => {
     }
     // Every AWS SDK client the functions build is traced: each call is a subsegment.
     const context = readFileSync(join(PROJECT_ROOT, 'lib/api/context.ts'), 'utf8').replace(/^import .*$/gm, '');
-    const built = [...context.matchAll(/(captureAWSv3Client\()?create\w+Client\b/g)];
+    const built = [...context.matchAll(/(captureAWSv3Client\((?:\w+\.)?)?create\w+Client\b/g)];
     expect(built.length).toBeGreaterThan(1);
     for (const [call, captured] of built) expect(captured, call).toBeDefined();
     const observability = readFileSync(join(PROJECT_ROOT, 'lib/api/observability.ts'), 'utf8');
@@ -161,11 +160,11 @@ describe('alarms', () => {
   const named = (suffix: string) => alarms.find((alarm) => alarm.AlarmName === `UpayBackend-${suffix}`);
   const metricOf = (alarm: Json | undefined) => asArray(alarm?.Metrics as Json[]).map((query) => (query.MetricStat as Json | undefined)?.Metric as Json | undefined).filter(Boolean);
 
-  it('counts a silent reconcile as breaching: fewer than one invocation in each of two 5-minute periods', () => {
-    expect(named('ReconcileHeartbeat')).toMatchObject({
+  it('counts a silent sweep as breaching: fewer than one invocation in each of two 5-minute periods', () => {
+    expect(named('SweepHeartbeat')).toMatchObject({
       MetricName: 'Invocations',
       Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId('reconcile') } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId('sweep') } }],
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       EvaluationPeriods: 2,
@@ -202,16 +201,13 @@ describe('alarms', () => {
     for (const name of FUNCTION_IDS.filter((id) => SELF_PACED_RESERVE_SECONDS[id] === undefined)) {
       expect(named(`${name}-NearTimeout`), name).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: Math.round(FUNCTIONS[name].timeoutSeconds * 1000 * NEAR_TIMEOUT_SHARE) });
     }
-    // The jobs stop starting work a reserve before their timeout by design: near is inside half
-    // of it. Reconcile takes a step only while the step's whole budget and its own reserve fit;
-    // the fleet starts a check-in only while a check-in's worst case fits.
-    const config = loadConfig({ TABLE_NAME: 'ledger', UPAY_BASE_URL: 'https://upay.example.com' });
-    const reconcileStops = config.RECONCILE_RESERVE_MS + stepBudgetMs({ providerTimeoutMs: config.PROVIDER_TIMEOUT_MS });
-    expect(named('reconcile-NearTimeout')?.Threshold).toBe(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops / 2);
+    // The fleet stops starting work a reserve before its timeout by design: near is inside half
+    // of it (it starts a check-in only while a check-in's worst case fits).
     expect(named('checkin-fleet-NearTimeout')?.Threshold).toBe(FUNCTIONS['checkin-fleet'].timeoutSeconds * 1000 - CHECKIN_WORST_MS / 2);
     expect(readFileSync(join(PROJECT_ROOT, 'functions/checkin-fleet.ts'), 'utf8')).toMatch(/const RESERVE_MS = CHECKIN_WORST_MS;/);
-    // A normal idle reconcile run, which ends when no further step fits, stays under it.
-    expect(FUNCTIONS.reconcile.timeoutSeconds * 1000 - reconcileStops - IDLE_LOOK_MS).toBeLessThan(named('reconcile-NearTimeout')?.Threshold as number);
+    // A timer step (its whole claimed budget) ends before its worker's near-timeout mark.
+    const config = loadConfig({ TABLE_NAME: 'ledger', UPAY_BASE_URL: 'https://upay.example.com' });
+    expect(stepBudgetMs({ providerTimeoutMs: config.PROVIDER_TIMEOUT_MS })).toBeLessThan(named('timer-NearTimeout')?.Threshold as number);
   });
 
   it('alarms on DynamoDB throttles and system errors of the table', () => {
@@ -229,10 +225,11 @@ describe('alarms', () => {
     }
   });
 
-  it('names no outcome in a metric: outcomes are the dimension of Requests, ReconcileItems, FleetRuns', () => {
-    const sources = ['lib/api/route.ts', 'functions/reconcile.ts', 'functions/notify.ts'].map((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8')).join('\n');
+  it('names no outcome in a metric: outcomes are the dimension of Requests, TimerWakeUps, FleetRuns', () => {
+    const sources = ['lib/api/route.ts', 'lib/payments/reconcile.ts', 'functions/notify.ts'].map((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8')).join('\n');
     expect(sources).not.toMatch(/'(RequestsOk|ClientErrors|ServerErrors|ReconcileProcessed|ReconcileErrors|NotifyRejected)'/);
     expect(sources).toMatch(/countOutcome\('Requests'/);
+    expect(sources).toMatch(/TimerWakeUps_\${/);
   });
 });
 

@@ -38,9 +38,9 @@ const fnProps = (name: (typeof FUNCTION_IDS)[number]) => {
 };
 
 describe('functions', () => {
-  it('builds exactly one function per operation, plus reconcile, the fleet check-in and the order-events enrichment', () => {
-    expect(Object.keys(functions)).toHaveLength(HTTP_FUNCTIONS.length + 3);
-    expect(FUNCTION_IDS).toEqual(expect.arrayContaining([...HTTP_FUNCTIONS, 'reconcile', 'checkin-fleet', 'order-events']));
+  it('builds exactly one function per operation, plus the timer worker, the sweep, the fleet check-in and the order-events enrichment', () => {
+    expect(Object.keys(functions)).toHaveLength(HTTP_FUNCTIONS.length + 4);
+    expect(FUNCTION_IDS).toEqual(expect.arrayContaining([...HTTP_FUNCTIONS, 'timer', 'sweep', 'checkin-fleet', 'order-events']));
     for (const name of FUNCTION_IDS) expect(functions[functionLogicalId(name)], name).toBeDefined();
   });
 
@@ -65,7 +65,7 @@ describe('functions', () => {
     for (const name of HTTP_FUNCTIONS.filter((n) => n !== 'checkin')) expect(FUNCTIONS[name].timeoutSeconds, name).toBeLessThan(30);
     expect(FUNCTIONS.checkin.timeoutSeconds * 1000).toBeGreaterThanOrEqual(CHECKIN_WORST_MS);
     expect(FUNCTIONS.checkin.timeoutSeconds * 1000).toBeLessThan(CHECKIN_LEASE_MS);
-    expect(fnProps('reconcile').Timeout).toBe(90); // outlasts its one-minute schedule by a step
+    expect(fnProps('timer').Timeout).toBe(40); // a step's whole claimed budget (3 provider timeouts) and its writes
     expect(fnProps('checkin-fleet').Timeout).toBe(900);
   });
 
@@ -119,7 +119,7 @@ describe('functions', () => {
     const apiId = customised.logicalId(customised.stack.node.findChild('Api').node.findChild('HttpApi'));
     expect(JSON.stringify(variables.NOTIFY_URL)).toContain(apiId);
     expect(JSON.stringify(variables.NOTIFY_URL)).toMatch(/\/v1\/upay\/notify"\]\]\}$/);
-    expect(() => loadConfig({ ...variables, TABLE_NAME: 'table', SECRETS_KMS_KEY_ID: 'mrk-1', NOTIFY_URL: 'https://api.example/v1/upay/notify' } as NodeJS.ProcessEnv)).not.toThrow();
+    expect(() => loadConfig({ ...variables, TABLE_NAME: 'table', SECRETS_KMS_KEY_ID: 'mrk-1', NOTIFY_URL: 'https://api.example/v1/upay/notify', TIMER_QUEUE_URL: 'https://sqs.example/123/timer' } as NodeJS.ProcessEnv)).not.toThrow();
   });
 
   it('names the fleet check-in function, so that it can invoke itself by a known ARN', () => {
@@ -266,14 +266,14 @@ describe('the vendor secret', () => {
 describe('the schedules', () => {
   const schedules = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties);
   const queues = resourcesOf(template, 'AWS::SQS::Queue');
-  const targeting = (name: 'reconcile' | 'checkin-fleet') => schedules.find((schedule) => JSON.stringify(schedule.Target).includes(functionLogicalId(name)));
-  const dlq = (id: 'ReconcileDlq' | 'CheckinDlq') => ({ Arn: { 'Fn::GetAtt': [logicalId(stack.node.findChild('Schedules').node.findChild(id)), 'Arn'] } });
+  const targeting = (name: 'sweep' | 'checkin-fleet') => schedules.find((schedule) => JSON.stringify(schedule.Target).includes(functionLogicalId(name)));
+  const dlq = (id: 'SweepDlq' | 'CheckinDlq') => ({ Arn: { 'Fn::GetAtt': [logicalId(stack.node.findChild('Schedules').node.findChild(id)), 'Arn'] } });
 
-  it('runs reconcile every minute, retrying, with a dead-letter queue', () => {
-    expect(targeting('reconcile')).toMatchObject({
+  it('runs the sweep every minute, retrying, with a dead-letter queue', () => {
+    expect(targeting('sweep')).toMatchObject({
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Target: { RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: dlq('ReconcileDlq') },
+      Target: { RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: dlq('SweepDlq') },
     });
   });
 
@@ -295,8 +295,8 @@ describe('the schedules', () => {
     customised.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 22 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' });
   });
 
-  it('does not retry a failed reconcile run (the next tick is the retry), but keeps a failed fleet run in the check-in DLQ', () => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionLogicalId('reconcile') }, MaximumRetryAttempts: 0 });
+  it('does not retry a failed sweep (the next tick is the retry), but keeps a failed fleet run in the check-in DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionLogicalId('sweep') }, MaximumRetryAttempts: 0 });
     const checkinDlq = logicalId(stack.node.findChild('Schedules').node.findChild('CheckinDlq'));
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: functionLogicalId('checkin-fleet') },
@@ -304,6 +304,46 @@ describe('the schedules', () => {
     });
   });
 });
+
+describe('the step timer', () => {
+  const queues = resourcesOf(template, 'AWS::SQS::Queue');
+  const timer = stack.node.findChild('StepTimer');
+  const queueId = logicalId(timer.node.findChild('Queue'));
+  const dlqId = logicalId(timer.node.findChild('Dlq'));
+
+  it('is an encrypted queue with a dead-letter queue after 5 deliveries, its visibility six times the worker timeout', () => {
+    expect(queues[queueId]?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * FUNCTIONS.timer.timeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(queues[dlqId]?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', { Queues: [{ Ref: queueId }], PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+  });
+
+  it('feeds the worker in batches of 10 without waiting, bounded, reporting failed items one by one', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionLogicalId('timer') },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 0,
+      ScalingConfig: { MaximumConcurrency: 200 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('gives every function its URL', () => {
+    for (const name of FUNCTION_IDS) expect((fnProps(name).Environment as { Variables: Record<string, unknown> }).Variables.TIMER_QUEUE_URL, name).toEqual({ Ref: queueId });
+  });
+
+  it('alarms when wake-ups wait for a worker, when messages are dead-lettered, and when the sweep stops', () => {
+    expect(alarmOf('TimerLate')).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }] });
+    expect(alarmOf('Timer-DeadLetters')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }] });
+    expect(alarmOf('SweepHeartbeat')).toMatchObject({ TreatMissingData: 'breaching' });
+  });
+});
+
+const alarmOf = (suffix: string) => Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties).find((alarm) => alarm.AlarmName === `UpayBackend-${suffix}`);
 
 describe('alarms and dashboard', () => {
   const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
@@ -329,11 +369,11 @@ describe('alarms and dashboard', () => {
     expect(alarmNamed('Api5xx')).toMatchObject({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5 });
   });
 
-  it('alarms on orders needing a person, reconcile backlog age, check-in failures, parked terminals and key trouble', () => {
+  it('alarms on orders needing a person, due backlog age, check-in failures, parked terminals and key trouble', () => {
     // A gauge of the cases open now: the alarm holds while any case is open, not only when one is new.
     expect(appMetricsOf(alarmNamed('OpenAttention'))).toEqual(['OpenAttention']);
     expect(alarmNamed('OpenAttention')).toMatchObject({ Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarmNamed('ReconcileBacklog')).toMatchObject({ MetricName: 'ReconcileBacklogAgeSeconds', Statistic: 'Minimum', Threshold: 300, EvaluationPeriods: 2 });
+    expect(alarmNamed('DueBacklog')).toMatchObject({ MetricName: 'DueBacklogAgeSeconds', Statistic: 'Minimum', Threshold: 300, EvaluationPeriods: 2 });
     expect(appMetricsOf(alarmNamed('CheckinFailures')).sort()).toEqual(['CheckinFailed', 'CheckinUnconfirmed']);
     expect(appMetricsOf(alarmNamed('TerminalParked'))).toEqual(['TerminalParked']);
     expect(appMetricsOf(alarmNamed('TerminalKeyTrouble')).sort()).toEqual(['ActivationInterrupted', 'TerminalKeyLost', 'TerminalKeyRefused', 'TerminalNotRegistered']);
@@ -354,7 +394,7 @@ describe('alarms and dashboard', () => {
   });
 
   it('alarms when either dead-letter queue holds a message', () => {
-    for (const name of ['Reconcile', 'Checkin']) expect(alarmNamed(`${name}-DeadLetters`), name).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    for (const name of ['Timer', 'Sweep', 'Checkin']) expect(alarmNamed(`${name}-DeadLetters`), name).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
   });
 
   it('sends every alarm, and its recovery, to the one SNS topic', () => {
@@ -373,7 +413,7 @@ describe('alarms and dashboard', () => {
   it('shows the same figures on one dashboard', () => {
     const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['NeedsAttention', 'OpenAttention', 'ReconcileBacklogAgeSeconds', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
+    for (const metric of ['NeedsAttention', 'OpenAttention', 'DueBacklogAgeSeconds', 'TimerWakeUps', 'CheckinFailed', 'CheckinUnconfirmed', 'FleetCheckinFailed', 'FleetParked', 'TerminalParked', 'ApproximateNumberOfMessagesVisible', '5xx', 'Errors', 'Throttles']) {
       expect(body, metric).toContain(metric);
     }
   });

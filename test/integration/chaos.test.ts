@@ -1,4 +1,4 @@
-// A small seeded chaos run (issue: 150 operations at 20 % faults): after reconcile settles,
+// A small seeded chaos run (issue: 150 operations at 20 % faults): after the step timer settles,
 // our ledger matches the provider's books to the cent and nothing is left open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
@@ -9,7 +9,7 @@ import { startTestStack } from './helpers/local-stack.js';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: CHAOS_TIMINGS });
+  stack = await startTestStack({ env: CHAOS_TIMINGS, timer: 'running' });
 });
 afterAll(() => stack?.close());
 
@@ -29,7 +29,7 @@ describe('an outage run', () => {
   it('finishes every order opened before a provider maintenance that covers their deadlines, without a person, once it ends', async () => {
     // 4 s of maintenance: it begins once the orders are open (each pay request polls for
     // 2.5 s first), so their deadlines (3.5 s, 4 s after creation in these timings) fall inside it.
-    const report = await runOutage(stack, { outageMs: 4_000, seed: 3, orders: 12, reconcileEveryMs: 500 });
+    const report = await runOutage(stack, { outageMs: 4_000, seed: 3, orders: 12, sweepEveryMs: 500 });
     const text = outageSummary(report);
     expect(report.openWhenItBegan, text).toBeGreaterThanOrEqual(9);
     expect(report.openWhenItEnded, text).toBeGreaterThan(0);

@@ -29,7 +29,7 @@ describe('under concurrency', () => {
     const read = async () => (await call<OrderBody>(stack, 'GET', `/v1/orders/${paid.order_id}`, { token: stack.tokens.cashier })).body;
     let order = await read();
     for (let pass = 0; pass < 40 && order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS'); pass += 1) {
-      await stack.reconcile(300);
+      await stack.runDue(300);
       order = await read();
     }
     const refunded = order.refunds.filter((r) => r.status === 'REFUND_SUCCESS').reduce((sum, r) => sum + r.refund_amount, 0);
@@ -66,7 +66,7 @@ describe('under concurrency', () => {
     await paying;
     let order = (await call<OrderBody>(stack, 'GET', `/v1/orders/${lookup.body.order_id}`, { token: stack.tokens.cashier })).body;
     for (let pass = 0; pass < 40 && (order.order_status === 'CREATED' || 'reversal' in order); pass += 1) {
-      await stack.reconcile(300);
+      await stack.runDue(300);
       order = (await call<OrderBody>(stack, 'GET', `/v1/orders/${lookup.body.order_id}`, { token: stack.tokens.cashier })).body;
     }
     const [theirs] = await bookOf(stack, clientSn);

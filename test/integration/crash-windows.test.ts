@@ -1,6 +1,6 @@
 // Crash windows: every flow is stopped right after a provider call returns (as a Lambda killed
-// by its timeout would be: nothing after that point runs), and the reconcile job alone must
-// finish the order exactly as the provider's books have it.
+// by its timeout would be: nothing after that point runs, so no wake-up is sent either), and
+// the sweep and the step timer alone must finish the order exactly as the provider's books have it.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,9 @@ import { pay } from '../../lib/payments/pay.js';
 import { precreate } from '../../lib/payments/precreate.js';
 import { refund } from '../../lib/payments/refund.js';
 import { reverse } from '../../lib/payments/reversal.js';
-import { reconcileDue } from '../../lib/payments/reconcile.js';
+import { advance, advanceBatch } from '../../lib/payments/reconcile.js';
+import { sweep, wakeUpFor } from '../../lib/payments/sweep.js';
+import { LocalStepTimer } from '../../lib/timer/index.js';
 import { orderIdFor } from '../../lib/payments/model.js';
 import { barcode, sandboxControl } from './helpers/local-stack.js';
 
@@ -32,6 +34,8 @@ let upay: UpayClient;
 let keys: LocalFileKeyStore;
 let terminalSn: string;
 const STORE = 'store-1';
+/** The step timer's stand-in, feeding the worker's batch code; no wake-up is left behind by a killed flow. */
+const timer = new LocalStepTimer({ visibilityMs: 200 });
 
 // A provider timeout the in-process sandbox never needs on a busy machine; the request has
 // room for one in-request poll and for a refund's resend, as in production.
@@ -54,6 +58,7 @@ function deps(client: PaymentDeps['upay'] = upay, timings: Partial<PaymentDeps['
     upay: client,
     signer: terminalSigner({ keys, telemetry: silentTelemetry, onKeyRefused: async () => undefined }),
     telemetry: silentTelemetry,
+    timer,
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     timing: { ...timing, ...timings },
@@ -91,10 +96,16 @@ async function runUntilKilled(killer: { killed: Promise<void> }, flow: Promise<u
   await Promise.race([killer.killed, flow.then(() => Promise.reject(new Error('the flow finished before its kill point')))]);
 }
 
-async function reconcileUntilSettled(clientSn: string) {
+/** What the timer does with every item due now, at once: run its step (a killed run leaves it unsettled). */
+async function wakeAllDue(d: PaymentDeps) {
+  await Promise.allSettled((await ledger.due(Date.now(), 50)).map((item) => advance(d, wakeUpFor(item))));
+}
+
+async function settleBySweeping(clientSn: string) {
   // Counted in passes, not seconds: a busy machine settles slower, not differently.
   for (let pass = 0; ; pass += 1) {
-    await reconcileDue(deps(), { limit: 50, concurrency: 4 });
+    await sweep(deps(), { graceMs: 0, limitPerShard: 50 });
+    await timer.drained();
     const found = await ledger.getOrder(orderIdFor(clientSn));
     const open = !found || found.order.work !== undefined || found.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS');
     if (!open) return found;
@@ -109,7 +120,7 @@ async function book(clientSn: string) {
 }
 
 async function expectMatchesBook(clientSn: string, status: string) {
-  const found = await reconcileUntilSettled(clientSn);
+  const found = await settleBySweeping(clientSn);
   const theirs = await book(clientSn);
   expect(found?.order.attention).toBeUndefined();
   expect({ status: found?.order.order_status, net: found?.order.net_amount, refunded: found?.order.refunded_amount }).toEqual({
@@ -150,32 +161,36 @@ beforeAll(async () => {
   );
   if (activation.kind !== 'activated') throw new Error(activation.kind);
   terminalSn = activation.terminal.terminal_sn;
+  timer.attach(advanceBatch(deps()));
 });
-afterAll(() => sandbox?.close());
+afterAll(async () => {
+  await timer.stop();
+  await sandbox?.close();
+});
 
 describe('a Lambda killed right after a provider call', () => {
-  it('pay, after the provider charged: reconcile books it PAID', async () => {
+  it('pay, after the provider charged: the sweep and the timer book it PAID', async () => {
     const clientSn = newSn('pay');
     const killer = killedAfter('pay');
     await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn)));
     await expectMatchesBook(clientSn, 'PAID');
   });
 
-  it('pay, while polling an in-progress payment: reconcile books it PAID', async () => {
+  it('pay, while polling an in-progress payment: the sweep and the timer book it PAID', async () => {
     const clientSn = newSn('pay-poll');
     const killer = killedAfter('query', 1);
     await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn, '9103')));
     await expectMatchesBook(clientSn, 'PAID');
   });
 
-  it('pay, of a payment that never completes: reconcile cancels it at the deadline', async () => {
+  it('pay, of a payment that never completes: the sweep and the timer cancel it at the deadline', async () => {
     const clientSn = newSn('pay-forever');
     const killer = killedAfter('pay');
     await runUntilKilled(killer, pay(deps(killer.client), payRequest(clientSn, '9300')));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 
-  it('precreate, before the QR was stored, and the customer pays: reconcile books it PAID', async () => {
+  it('precreate, before the QR was stored, and the customer pays: the sweep and the timer book it PAID', async () => {
     const clientSn = newSn('qr');
     const killer = killedAfter('precreate');
     await runUntilKilled(killer, precreate(deps(killer.client), { store_id: STORE, terminal_sn: terminalSn, request: { client_sn: clientSn, total_amount: 800, payway: '3', subject: 'cake', operator: 'ann' } }));
@@ -183,14 +198,14 @@ describe('a Lambda killed right after a provider call', () => {
     await expectMatchesBook(clientSn, 'PAID');
   });
 
-  it('precreate, and the customer never pays: reconcile cancels it', async () => {
+  it('precreate, and the customer never pays: the sweep and the timer cancel it', async () => {
     const clientSn = newSn('qr-abandoned');
     const killer = killedAfter('precreate');
     await runUntilKilled(killer, precreate(deps(killer.client), { store_id: STORE, terminal_sn: terminalSn, request: { client_sn: clientSn, total_amount: 800, payway: '3', subject: 'cake', operator: 'ann' } }));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 
-  it('refund, after the provider refunded: reconcile settles the refund once', async () => {
+  it('refund, after the provider refunded: the sweep and the timer settle the refund once', async () => {
     const clientSn = await paidOrder();
     const killer = killedAfter('refund');
     await runUntilKilled(killer, refund(deps(killer.client), { store_id: STORE, order_id: orderIdFor(clientSn), refund_request_no: 'k1', refund_amount: 300, operator: 'ann' }));
@@ -198,7 +213,7 @@ describe('a Lambda killed right after a provider call', () => {
     expect((await book(clientSn))?.refunds).toHaveLength(1);
   });
 
-  it('refund, after the exception flow resent it: reconcile settles the refund once', async () => {
+  it('refund, after the exception flow resent it: the sweep and the timer settle the refund once', async () => {
     const clientSn = await paidOrder();
     // The first send is lost before the provider acts, so the exception flow sends it again.
     await sandboxControl(sandbox.url, 'POST', 'faults', { kind: 'close', path: '/upay/v2/refund', count: 1 });
@@ -210,14 +225,14 @@ describe('a Lambda killed right after a provider call', () => {
     expect((await book(clientSn))?.refunds).toHaveLength(1);
   });
 
-  it('revoke, after the provider reversed it: reconcile books it CANCELED', async () => {
+  it('revoke, after the provider reversed it: the sweep and the timer book it CANCELED', async () => {
     const clientSn = await paidOrder();
     const killer = killedAfter('revoke');
     await runUntilKilled(killer, reverse(deps(killer.client), { client_sn: clientSn }, STORE, 'revoke', 'ann'));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 
-  it('cancel of an open payment, after the provider stopped it: reconcile books it CANCELED', async () => {
+  it('cancel of an open payment, after the provider stopped it: the sweep and the timer book it CANCELED', async () => {
     const clientSn = newSn('cancel-open');
     const opened = await pay(deps(), payRequest(clientSn, '9300'));
     expect(opened.kind === 'created' && opened.found.order.order_status).toBe('CREATED');
@@ -226,17 +241,36 @@ describe('a Lambda killed right after a provider call', () => {
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 
-  it('reconcile itself, right after its cancel: the next pass books it CANCELED', async () => {
-    const clientSn = newSn('reconcile-cancel');
-    await pay(deps(), payRequest(clientSn, '9300'));
+  it('the timer worker itself, right after its cancel: the next wake-up books it CANCELED', async () => {
+    const clientSn = newSn('timer-cancel');
+    // Its wake-ups go nowhere: the deadline cancel is this test's to run.
+    await pay({ ...deps(), timer: { schedule: async () => undefined } }, payRequest(clientSn, '9300'));
     await new Promise((resolve) => setTimeout(resolve, timing.payDeadlineMs));
     const killer = killedAfter('cancel');
-    await runUntilKilled(killer, reconcileDue(deps(killer.client), { limit: 50, concurrency: 1 }));
+    await runUntilKilled(killer, wakeAllDue(deps(killer.client)));
     await expectMatchesBook(clientSn, 'CANCELED');
   });
 });
 
-describe('overlapping reconcile runs', () => {
+describe('a wake-up lost between the write and the send', () => {
+  it('pay in progress, its Lambda dead before it scheduled the first poll: nothing wakes it until the sweep, which finds it overdue, and the timer books it PAID', async () => {
+    const clientSn = newSn('lost-wake-up');
+    const killer = killedAfter('pay');
+    await runUntilKilled(killer, pay(deps(killer.client, { inRequestMs: 0 }), payRequest(clientSn, '9101')));
+    const stored = await ledger.getOrder(orderIdFor(clientSn));
+    const dueAt = stored?.order.work?.due_at ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now()) + 200));
+    await timer.drained();
+    expect((await ledger.getOrder(orderIdFor(clientSn)))?.order).toMatchObject({ order_status: 'CREATED', work: { due_at: dueAt } });
+    // Within the grace the sweep leaves it to its own wake-up; past it, it sends one.
+    await sweep(deps(), { graceMs: 60_000, limitPerShard: 50 });
+    await timer.drained();
+    expect((await ledger.getOrder(orderIdFor(clientSn)))?.order.work?.due_at).toBe(dueAt);
+    await expectMatchesBook(clientSn, 'PAID');
+  });
+});
+
+describe('overlapping wake-ups', () => {
   it('send each due step once, on DynamoDB: the step is claimed by a conditional write before it is sent', async () => {
     const clientSn = newSn('overlap');
     const killer = killedAfter('pay');
@@ -252,7 +286,7 @@ describe('overlapping reconcile runs', () => {
         return upay.query(terminal, ref, options);
       },
     };
-    await Promise.all(Array.from({ length: 4 }, () => reconcileDue(deps(counting), { limit: 50, concurrency: 4 })));
+    await Promise.all(Array.from({ length: 4 }, () => wakeAllDue(deps(counting))));
     expect(queries).toBe(1);
   });
 });

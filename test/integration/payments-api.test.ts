@@ -25,10 +25,10 @@ const getOrder = (orderId: string, token = stack.tokens.cashier) => call<OrderBo
 const refund = (orderId: string, body: Record<string, unknown>) =>
   call<OrderBody>(stack, 'POST', `/v1/orders/${orderId}/refunds`, { token: stack.tokens.cashier, body: { operator: 'ann', ...body } });
 
-/** Runs reconcile passes until the order is no longer CREATED (bounded). */
-async function settleByReconcile(orderId: string): Promise<OrderBody> {
+/** Runs passes of due work until the order is no longer CREATED (bounded). */
+async function settleByTimer(orderId: string): Promise<OrderBody> {
   for (let pass = 0; pass < 60; pass += 1) {
-    await stack.reconcile(300);
+    await stack.runDue(300);
     const order = (await getOrder(orderId)).body;
     if (order.order_status !== 'CREATED' && !order.refunds.some((r) => r.status === 'REFUND_IN_PROGRESS')) return order;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -49,14 +49,14 @@ describe('pay', () => {
     expect(answer.body.order_status).toBe('PAID');
   });
 
-  it('answers 202 CREATED when the payment is still open after the request, and reconcile settles it PAID', async () => {
+  it('answers 202 CREATED when the payment is still open after the request, and the step timer settles it PAID', async () => {
     // PAID at the 14th query: a poll starts only while 150 ms + the 1 s provider timeout still
     // fit in the 3 s request, so at most 13 fit (one every 150 ms up to 1.85 s); the slower the
-    // machine, the fewer, and reconcile makes the rest before the 8 s deadline.
+    // machine, the fewer, and the step timer makes the rest before the 8 s deadline.
     const answer = await pay({ client_sn: clientSn('slower'), dynamic_id: barcode('9114') });
     expect(answer.status).toBe(202);
     expect(answer.body.order_status).toBe('CREATED');
-    const settled = await settleByReconcile(answer.body.order_id);
+    const settled = await settleByTimer(answer.body.order_id);
     expect(settled.order_status).toBe('PAID');
   });
 
@@ -64,7 +64,7 @@ describe('pay', () => {
     const sn = clientSn('forever');
     const answer = await pay({ client_sn: sn, dynamic_id: barcode('9300') });
     expect(answer.status).toBe(202);
-    const settled = await settleByReconcile(answer.body.order_id);
+    const settled = await settleByTimer(answer.body.order_id);
     expect(settled).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
     expect((await bookOf(stack, sn))[0]).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
@@ -144,7 +144,7 @@ describe('refunds', () => {
     const paid = (await pay({ client_sn: clientSn('refund-drop') })).body;
     await sandboxControl(stack.sandbox.url, 'POST', 'faults', { kind: 'drop_reply', path: '/upay/v2/refund', count: 1 });
     const answer = await refund(paid.order_id, { refund_request_no: 'lost', refund_amount: 400 });
-    const settled = answer.body.refunds[0]?.status === 'REFUND_SUCCESS' ? answer.body : await settleByReconcile(paid.order_id);
+    const settled = answer.body.refunds[0]?.status === 'REFUND_SUCCESS' ? answer.body : await settleByTimer(paid.order_id);
     expect(settled).toMatchObject({ net_amount: 600, refunded_amount: 400 });
     const [book] = await bookOf(stack, paid.client_sn);
     expect(book?.refunds).toHaveLength(1);
@@ -226,7 +226,7 @@ describe('precreate and notify', () => {
     expect(answer.body.qr_svg).toContain('<svg');
     expect(answer.body.qr_png).toMatch(/^data:image\/png;base64,/);
     await sandboxControl(stack.sandbox.url, 'POST', 'qr/pay', { client_sn: answer.body.client_sn });
-    // No GET and no reconcile here: only the callback can have settled it.
+    // No GET and no pass of due work here: only the callback can have settled it.
     let status = 'CREATED';
     for (let poll = 0; poll < 400 && status === 'CREATED'; poll += 1) {
       const notes = (await sandboxControl(stack.sandbox.url, 'GET', 'notifications')) as { notifications: { sn?: string; answer?: string }[] };
@@ -242,7 +242,7 @@ describe('precreate and notify', () => {
     const answer = await precreate({ client_sn: clientSn('qr-expire') });
     await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: 101_000 });
     try {
-      const settled = await settleByReconcile(answer.body.order_id);
+      const settled = await settleByTimer(answer.body.order_id);
       expect(settled.order_status).toBe('PAY_CANCELED');
     } finally {
       await sandboxControl(stack.sandbox.url, 'POST', 'clock', { advance_ms: -101_000 });

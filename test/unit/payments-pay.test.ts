@@ -1,6 +1,6 @@
 // Pay (B scans C) with fakes: the order is recorded with its next step before the provider is
 // called; a final reply settles it at once; an open one is polled inside the request window and
-// then left, still CREATED and due, to reconcile.
+// then left, still CREATED and due, to the step timer.
 import { afterEach, describe, expect, it } from 'vitest';
 import { pay } from '../../lib/payments/pay.js';
 import { orderIdFor, type Order } from '../../lib/payments/model.js';
@@ -54,7 +54,7 @@ describe('pay answered at once', () => {
       total_amount: 1000,
       net_amount: 0,
       refund_committed: 0,
-      // Reconcile leaves it alone while this request may still be polling it.
+      // The step timer leaves it alone while this request may still be polling it.
       work: { step: 'query', due_at: START + TIMING.requestLifetimeMs, deadline_at: START + TIMING.payDeadlineMs, attempts: 0 },
     });
   });
@@ -126,7 +126,7 @@ describe('pay still open after the first reply', () => {
     expect(w.upay.methods()).toEqual(['pay', 'query']);
   });
 
-  it('answers CREATED with work due for reconcile when the window closes, having polled at the interval', async () => {
+  it('answers CREATED with work due for the step timer when the window closes, having polled at the interval', async () => {
     w = world();
     const pollTimes: number[] = [];
     w.upay.script('pay', inProgress());
@@ -223,11 +223,11 @@ describe('pay that was never sent', () => {
     expect(w.upay.methods()).toEqual(['pay']);
   });
 
-  it('does not send a pay held up past the request window (a Lambda frozen after its early answer), so it cannot reach the provider after reconcile stopped waiting for it', async () => {
+  it('does not send a pay held up past the request window (a Lambda frozen after its early answer), so it cannot reach the provider after the step timer stopped waiting for it', async () => {
     w = world();
     w.upay.script('pay', paidReply());
     const signer = w.deps.signer;
-    // Held up before sending for longer than a request lives: reconcile may have closed the order meanwhile.
+    // Held up before sending for longer than a request lives: the step timer may have closed the order meanwhile.
     w.deps.signer = { call: (terminalSn, send) => (w.clock.advance(TIMING.requestLifetimeMs), signer.call(terminalSn, send)) };
     const result = await pay(w.deps, input());
     expect(w.upay.methods()).toEqual([]);

@@ -1,5 +1,5 @@
 // Precreate (C scans B) with fakes: the QR value is stored with the order, and the order is
-// left open on the provider's fast polling schedule for reconcile; failures close or flag it.
+// left open on the provider's fast polling schedule for the step timer; failures close or flag it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { precreate } from '../../lib/payments/precreate.js';
 import { orderIdFor, type Order } from '../../lib/payments/model.js';
@@ -136,7 +136,7 @@ describe('a precreate that fails', () => {
     expect(orderOf(await precreate(w.deps, input()))).toMatchObject({ order_status: 'PAY_CANCELED' });
   });
 
-  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('leaves the order open and due for reconcile after a %s', async (kind) => {
+  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('leaves the order open and due for the step timer after a %s', async (kind) => {
     w = world();
     w.upay.script('precreate', transport(kind));
     const order = orderOf(await precreate(w.deps, input()));

@@ -1,7 +1,8 @@
-// The reconcile job with fakes: each due item's next step of the provider's exception flow —
+// The timer's worker steps with fakes: each due item's next step of the provider's exception flow —
 // query until the deadline, then cancel; settle, retry boundedly, or call a person.
 import { afterEach, describe, expect, it } from 'vitest';
-import { reconcileDue, step } from '../../lib/payments/reconcile.js';
+import { advance, step } from '../../lib/payments/reconcile.js';
+import { wakeUpFor } from '../../lib/payments/sweep.js';
 import { orderIdFor, type Order, type Work } from '../../lib/payments/model.js';
 import type { CancelOutcome } from '../../lib/upay/index.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
@@ -24,7 +25,13 @@ function due(seed: Order, now = NOW): World {
   return fresh;
 }
 
-const pass = (target: World, limit = 10, concurrency = 2) => reconcileDue(target.deps, { limit, concurrency });
+/** What the timer does with the items due now: a wake-up for each, all at once (as a batch of its worker). */
+async function pass(target: World, limit = 10): Promise<{ processed: number; errors: number }> {
+  const items = await target.deps.ledger.due(target.deps.now(), limit);
+  const results = await Promise.allSettled(items.map((item) => advance(target.deps, wakeUpFor(item))));
+  const errors = results.filter((result) => result.status === 'rejected').length;
+  return { processed: results.length - errors, errors };
+}
 const stored = () => w.ledger.mustOrder(ORDER_ID);
 
 describe('the query step', () => {
@@ -433,61 +440,7 @@ describe('items not to be worked on', () => {
   });
 });
 
-describe('a reconcile pass', () => {
-  const three = () => {
-    const fresh = world({ now: NOW });
-    fresh.ledger.seed(openOrder({ client_sn: 'b', work: work({ due_at: NOW - 10 }) }));
-    fresh.ledger.seed(openOrder({ client_sn: 'a', work: work({ due_at: NOW - 30 }) }));
-    fresh.ledger.seed(openOrder({ client_sn: 'c', work: work({ due_at: NOW - 20 }) }));
-    fresh.ledger.seed(openOrder({ client_sn: 'later', work: work({ due_at: NOW + 1_000 }) }));
-    return fresh;
-  };
-
-  it('takes the oldest due items first, at most `limit`', async () => {
-    w = three();
-    w.upay.always('query', ({ request }) => found(upayOrder({ client_sn: request.client_sn ?? '', order_status: 'CREATED', net_amount: 0 })));
-    expect(await pass(w, 2, 1)).toEqual({ processed: 2, errors: 0 });
-    expect(w.upay.callsOf('query').map((call) => call.request.client_sn)).toEqual(['a', 'c']);
-  });
-
-  it('carries on past an item that throws, leaving it due for the next pass', async () => {
-    w = three();
-    w.ledger.failOn('getOrder', 1, new Error('throttled'));
-    w.upay.always('query', ({ request }) => found(upayOrder({ client_sn: request.client_sn ?? '' })));
-    expect(await pass(w, 10, 1)).toEqual({ processed: 2, errors: 1 });
-    expect(w.ledger.mustOrder(orderIdFor('a')).work).toBeDefined();
-    expect(w.ledger.mustOrder(orderIdFor('b')).order_status).toBe('PAID');
-    expect(w.ledger.mustOrder(orderIdFor('c')).order_status).toBe('PAID');
-    expect(w.telemetry.lines).toContainEqual({ level: 'error', message: 'reconcile step failed', fields: { order_id: orderIdFor('a'), error: 'Error', detail: 'throttled' } });
-  });
-
-  it('carries on past an item whose settlement throws', async () => {
-    w = three();
-    // a: claim and settle; c: claim, then its settlement throws.
-    w.ledger.failOn('updateOrder', 4, new Error('boom'));
-    w.upay.always('query', ({ request }) => found(upayOrder({ client_sn: request.client_sn ?? '' })));
-    expect(await pass(w, 10, 1)).toEqual({ processed: 2, errors: 1 });
-    expect(w.ledger.mustOrder(orderIdFor('c')).work).toBeDefined();
-  });
-
-  it('works on at most `concurrency` items at once', async () => {
-    w = world({ now: NOW });
-    for (let i = 0; i < 6; i += 1) w.ledger.seed(openOrder({ client_sn: `o-${i}`, work: work({ due_at: NOW - i }) }));
-    let inFlight = 0;
-    let most = 0;
-    w.upay.always('query', async ({ request }) => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await new Promise((resolve) => setImmediate(resolve));
-      inFlight -= 1;
-      return found(upayOrder({ client_sn: request.client_sn ?? '' }));
-    });
-    expect(await pass(w, 10, 3)).toEqual({ processed: 6, errors: 0 });
-    expect(most).toBe(3);
-  });
-});
-
-describe('claims and time limits', () => {
+describe('claims', () => {
   it('two overlapping runs that both find a step due send it once: the step is claimed before it is sent', async () => {
     w = due(openOrder({ work: work() }));
     w.upay.always('query', created());
@@ -520,19 +473,5 @@ describe('claims and time limits', () => {
     w.ledger.failOn('updateOrder', 2, new Error('the Lambda was killed here'));
     expect(await pass(w)).toEqual({ processed: 0, errors: 1 });
     expect(stored().work?.due_at).toBe(NOW + stepBudgetMs(TIMING));
-  });
-
-  it('takes an item only while a whole step still fits in the invocation, leaving the rest due', async () => {
-    w = world({ now: NOW });
-    for (let i = 0; i < 5; i += 1) w.ledger.seed(openOrder({ client_sn: `o-${i}`, work: work({ due_at: NOW - i }) }));
-    // Each step takes as long as a step may; the invocation has room for two.
-    const ends = NOW + 2 * stepBudgetMs(TIMING) + 1;
-    w.upay.always('query', ({ request }) => {
-      w.clock.advance(stepBudgetMs(TIMING));
-      return found(upayOrder({ client_sn: request.client_sn ?? '' }));
-    });
-    const report = await reconcileDue(w.deps, { limit: 10, concurrency: 1, remainingMs: () => ends - w.clock.ms });
-    expect(report).toEqual({ processed: 2, errors: 0 });
-    expect(w.upay.callsOf('query')).toHaveLength(2);
   });
 });

@@ -60,7 +60,7 @@ describe('a refund the provider answers at once', () => {
       expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ refund_committed: 300, refunded_amount: 0, net_amount: 1000 });
       expect(w.ledger.mustRefund(ORDER_ID, 'r-1')).toMatchObject({
         status: 'REFUND_IN_PROGRESS',
-        // Reconcile takes over only once this request can no longer be sending it too.
+        // The step timer takes over only once this request can no longer be sending it too.
         work: { step: 'query', due_at: START + TIMING.requestLifetimeMs, deadline_at: START, attempts: 0 },
       });
       return refunded();
@@ -245,14 +245,14 @@ describe('settling a refund while others settle', () => {
     expect(result.found.order).toMatchObject({ order_status: 'REFUNDED', net_amount: 0, refunded_amount: 1000, refund_committed: 1000 });
   });
 
-  it('leaves the refund in flight and due for reconcile when its settlement keeps colliding', async () => {
+  it('leaves the refund in flight and due for the timer when its settlement keeps colliding', async () => {
     w = paidWorld();
     w.upay.script('refund', refunded());
     for (let call = 1; call <= 25; call += 1) w.ledger.conflictOn('settleRefund', call);
     const result = done(await refund(w.deps, input()));
     expect(result.refund).toMatchObject({ status: 'REFUND_IN_PROGRESS', work: { step: 'query' } });
     expect(result.found.order).toMatchObject({ refund_committed: 300, refunded_amount: 0, net_amount: 1000 });
-    expect(w.telemetry.messages('warn')).toContain('refund settlement deferred to reconcile');
+    expect(w.telemetry.messages('warn')).toContain('refund settlement deferred to the timer');
     expect(w.ledger.callCount('settleRefund')).toBe(25);
   });
 
@@ -376,7 +376,7 @@ describe('a refund whose outcome is unknown (the provider’s exception flow)', 
     expect(result.found.order.refund_committed).toBe(0);
   });
 
-  it('leaves the exception flow to reconcile when the first send used up the request’s time', async () => {
+  it('leaves the exception flow to the step timer when the first send used up the request’s time', async () => {
     w = paidWorld();
     w.upay.script('refund', () => {
       w.clock.advance(TIMING.providerTimeoutMs);

@@ -3,13 +3,12 @@
 // undoes the mark.
 import { afterEach, describe, expect, it } from 'vitest';
 import { reverse, type ReversalResult } from '../../lib/payments/reversal.js';
-import { reconcileDue } from '../../lib/payments/reconcile.js';
 import { refreshOrder } from '../../lib/payments/query.js';
 import { orderIdFor, type Order } from '../../lib/payments/model.js';
 import { KeyNotFoundError } from '../../lib/keys/index.js';
 import type { CancelOutcome, OrderStatus } from '../../lib/upay/index.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
-import { found, notFound, openOrder, order, raw, refundItem, rejected, START, STORE, TIMING, transport, upayOrder, world, type World } from './support/payments.js';
+import { found, notFound, openOrder, order, raw, refundItem, rejected, runDue, START, STORE, TIMING, transport, upayOrder, world, type World } from './support/payments.js';
 
 const ORDER_ID = orderIdFor('sale-1');
 const REF = { order_id: ORDER_ID };
@@ -142,7 +141,7 @@ describe('a revoke the provider accepts', () => {
       order_status: 'PAID',
       reversal: 'revoke',
       reversal_requested_by: ADMIN,
-      // Reconcile confirms it by a query, once this request can no longer be doing so.
+      // The step timer confirms it by a query, once this request can no longer be doing so.
       work: { step: 'query', due_at: START + TIMING.requestLifetimeMs, deadline_at: START, attempts: 0 },
     });
     expect(result).toMatchObject({ order_status: 'CANCELED', net_amount: 0, provider: { biz_result_code: 'CANCEL_SUCCESS', order_status: 'CANCELED' } });
@@ -249,7 +248,7 @@ describe('a reversal the provider refuses', () => {
 });
 
 describe('a reversal whose outcome is not known yet', () => {
-  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('cancel: after a %s keeps the order marked with its cancel step due for reconcile', async (kind) => {
+  it.each(['timeout', 'connection_lost', 'bad_reply', 'server_error'] as const)('cancel: after a %s keeps the order marked with its cancel step due for the step timer', async (kind) => {
     w = withOrder({});
     w.upay.script('cancel', transport(kind));
     const result = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
@@ -287,7 +286,7 @@ describe('a reversal whose outcome is not known yet', () => {
     await reverse(w.deps, REF, STORE, 'cancel', ADMIN);
     w.upay.script('query', found(upayOrder({ order_status: 'CANCELED', net_amount: 0 })));
     w.clock.advance(TIMING.requestLifetimeMs);
-    await reconcileDue(w.deps, { limit: 10, concurrency: 1 });
+    await runDue(w.deps);
     expect(w.upay.methods()).toEqual(['cancel', 'query']);
     expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
@@ -320,14 +319,14 @@ describe('a reversal the provider answers with a final word', () => {
     w.upay.script('cancel', notFound());
     const answered = orderOf(await reverse(w.deps, REF, STORE, 'cancel', ADMIN));
     expect(answered).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'query', due_at: START + TIMING.requestLifetimeMs } });
-    // The pay arrives and the customer is charged; reconcile looks again once it can no longer arrive.
+    // The pay arrives and the customer is charged; the step timer looks again once it can no longer arrive.
     w.upay.script('query', found(upayOrder()));
     w.clock.ms = START + TIMING.requestLifetimeMs;
-    await reconcileDue(w.deps, { limit: 10, concurrency: 1 });
+    await runDue(w.deps);
     expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ order_status: 'CREATED', reversal: 'cancel', work: { step: 'cancel' } });
     w.upay.script('cancel', canceledReply());
     w.clock.ms = w.ledger.mustOrder(ORDER_ID).work?.due_at ?? w.clock.ms;
-    await reconcileDue(w.deps, { limit: 10, concurrency: 1 });
+    await runDue(w.deps);
     expect(w.upay.methods()).toEqual(['cancel', 'query', 'cancel']);
     expect(w.ledger.mustOrder(ORDER_ID)).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });

@@ -6,13 +6,8 @@ import { ATTENTION_SHARDS } from '../../lib/store/records.js';
 import { decodeFleetCursor, encodeFleetCursor, FLEET_PARTITIONS, fleetCursorAfter, fleetShardOf, isFleetCursor, LEGACY_FLEET } from '../../lib/store/fleet-partitions.js';
 
 describe('partition keys', () => {
-  // The due index is still one key for every open order: the timer track shards it. Once that
-  // is merged, this list is empty and the test covers every index.
-  const STILL_CONSTANT = ['due'];
-
-  it('no index but the ones listed has a constant partition key', () => {
-    const constant = INDEXES.filter((index) => index.spread.kind === 'constant').map((index) => index.name);
-    expect(constant.filter((name) => !STILL_CONSTANT.includes(name))).toEqual([]);
+  it('no index has a constant partition key', () => {
+    expect(INDEXES.filter((index) => index.spread.kind === 'constant').map((index) => index.name)).toEqual([]);
   });
 
   it('declares the shard counts the writers use', () => {

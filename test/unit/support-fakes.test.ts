@@ -105,7 +105,6 @@ describe('the fake ledger', () => {
     expect(due.map((item) => item.due_at)).toEqual([START + 1, START + 3, START + 5]);
     expect(due[1]).toMatchObject({ type: 'refund', refund_request_no: 'r-1' });
     expect(await ledger.due(START + 10, 2)).toHaveLength(2);
-    expect(await ledger.oldestDue()).toBe(START + 1);
   });
 
   it('runs hooks before the Nth call: a concurrent writer, or a failure', async () => {

@@ -67,7 +67,7 @@ describe('resolving an order case', () => {
     expect((await reverse(w.deps, { order_id: orderId }, STORE, 'cancel', 'admin@hq')).kind).toBe('done');
     // A person books PAID meanwhile (the provider, if asked, cannot answer).
     expect(await resolveCase({ ...w.deps, cases: w.cases }, request({ outcome: 'PAID' }))).toMatchObject({ kind: 'conflict' });
-    // The provider finishes the cancel; reconcile's next look books what it shows.
+    // The provider finishes the cancel; the step timer's next look books what it shows.
     const due = w.ledger.mustOrder(orderId).work?.due_at;
     expect(due).toBeDefined();
     w.clock.ms = due ?? 0;

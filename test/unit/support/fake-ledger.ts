@@ -19,7 +19,7 @@ import type { Changes, DueItem, Ledger, RefundReservation } from '../../../lib/s
 
 export type LedgerPort = Pick<
   Ledger,
-  'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'claimRefresh' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due' | 'oldestDue'
+  'createOrder' | 'getOrder' | 'getRefund' | 'orderIdBySn' | 'updateOrder' | 'claimRefresh' | 'reserveRefund' | 'settleRefund' | 'updateRefund' | 'due'
 >;
 export type LedgerMethod = keyof LedgerPort;
 
@@ -244,11 +244,6 @@ export class FakeLedger implements LedgerPort {
     return this.backlog()
       .filter((item) => item.due_at <= nowMs)
       .slice(0, limit);
-  }
-
-  async oldestDue(): Promise<number | undefined> {
-    await this.enter('oldestDue', []);
-    return this.backlog()[0]?.due_at;
   }
 
   // ---- internals ----

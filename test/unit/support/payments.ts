@@ -1,6 +1,9 @@
 // Builders for the payment flows' unit tests: a world of fakes wired as PaymentDeps, orders
 // and refunds as the ledger holds them, and provider orders and outcomes as lib/upay makes them.
 import type { PaymentDeps, PaymentTiming } from '../../../lib/payments/deps.js';
+import { advance } from '../../../lib/payments/reconcile.js';
+import { wakeUpFor } from '../../../lib/payments/sweep.js';
+import type { StepTimer, TimerItem } from '../../../lib/timer/index.js';
 import { orderIdFor, type Order, type Refund } from '../../../lib/payments/model.js';
 import type { PayRequest, PrecreateRequest, RawCodes, Rejected, TransportFailure, TransportOutcome, UpayOrder } from '../../../lib/upay/index.js';
 import { FakeLedger } from './fake-ledger.js';
@@ -13,7 +16,11 @@ export const STORE = 'store-1';
 export const TERMINAL = '100000000000000001';
 export const PROVIDER_SN = '7895000000000001';
 
-/** The production defaults (lib/api/config.ts): the fake clock makes them cost nothing. */
+/**
+ * The production defaults (lib/api/config.ts), except pay's in-request wait (now 0: answer at
+ * once), kept at its former 20 s so the in-request polling stays tested; the fake clock makes
+ * them cost nothing.
+ */
 export const TIMING: PaymentTiming = {
   providerTimeoutMs: 8_000,
   pollIntervalMs: 3_000,
@@ -27,7 +34,19 @@ export const TIMING: PaymentTiming = {
   requestLifetimeMs: 35_000,
 };
 
+/** The step timer as the flows see it: records every wake-up; `failing` makes it throw. */
+export class RecordingTimer implements StepTimer {
+  readonly scheduled: TimerItem[] = [];
+  failing = false;
+  schedule(items: readonly TimerItem[]): Promise<void> {
+    if (this.failing) return Promise.reject(new Error('SQS unavailable'));
+    this.scheduled.push(...items);
+    return Promise.resolve();
+  }
+}
+
 export interface World {
+  timer: RecordingTimer;
   clock: FakeClock;
   ledger: FakeLedger;
   upay: ScriptedUpay;
@@ -42,8 +61,10 @@ export function world(options: { now?: number; timing?: Partial<PaymentTiming>; 
   const upay = new ScriptedUpay();
   const signer = new FakeSigner();
   const telemetry = new RecordingTelemetry();
+  const timer = new RecordingTimer();
   const deps: PaymentDeps = {
     ledger,
+    timer,
     upay,
     signer,
     telemetry,
@@ -52,7 +73,7 @@ export function world(options: { now?: number; timing?: Partial<PaymentTiming>; 
     timing: { ...TIMING, ...options.timing },
     ...(options.notifyUrl ? { notifyUrl: options.notifyUrl } : {}),
   };
-  return { clock, ledger, upay, signer, telemetry, deps };
+  return { clock, ledger, upay, signer, telemetry, deps, timer };
 }
 
 /** A paid order of 10.00 held by our ledger (override anything). */
@@ -83,7 +104,7 @@ export function order(overrides: Partial<Order> = {}): Order {
   };
 }
 
-/** An order still open at the provider, polled by reconcile (no provider sn yet unless given). */
+/** An order still open at the provider, polled by the step timer (no provider sn yet unless given). */
 export function openOrder(overrides: Partial<Order> = {}): Order {
   const open = order({
     order_status: 'CREATED',
@@ -177,3 +198,10 @@ export function rejected(errorCode?: string): Rejected {
 
 export const found = (provider: UpayOrder) => ({ kind: 'found' as const, order: provider, raw: raw('SUCCESS') });
 export const notFound = () => ({ kind: 'not_found' as const, raw: raw('FAIL', 'UPAY_ORDER_NOT_EXISTS') });
+
+/** What one pass of the timer does: a wake-up for each item due now, one after another. */
+export async function runDue(deps: PaymentDeps, limit = 10): Promise<number> {
+  const items = await deps.ledger.due(deps.now(), limit);
+  for (const item of items) await advance(deps, wakeUpFor(item));
+  return items.length;
+}
