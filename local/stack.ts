@@ -14,6 +14,8 @@ import { localIssuer, type LocalIssuer } from './tokens.js';
 import { appContext } from '../lib/api/context.js';
 import { stepBudgetMs } from '../lib/payments/claim.js';
 import { startEventWriter, type LocalEventWriter } from './events.js';
+import { startTotalsWriter } from './totals.js';
+import type { StreamReader } from './stream-reader.js';
 
 export interface LocalStackOptions {
   /** Where the key file and JWT key live (default `.local`). */
@@ -32,6 +34,8 @@ export interface LocalStackOptions {
   onAnswer?: (answered: AnsweredRequest) => void;
   /** Write order events to `<dir>/events.jsonl` (default on). */
   orderEvents?: boolean;
+  /** Keep the store-day totals from the stream (default on); without, reports are computed from the orders. */
+  totals?: boolean;
 }
 
 export interface LocalStack {
@@ -44,6 +48,8 @@ export interface LocalStack {
   tokens: { admin: string; cashier: string; ops: string };
   /** The order events, as JSON lines; absent when turned off. */
   events?: LocalEventWriter;
+  /** The store-day totals consumer; absent when turned off. */
+  totals?: StreamReader;
   /** Runs the scheduled reconcile handler once, for about `forMs`. */
   reconcile(forMs?: number): Promise<void>;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
@@ -90,6 +96,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const writer = await startEventWriter({ endpoint, tableName, file: join(dir, 'events.jsonl') });
       cleanups.push(() => writer.close());
       events = writer;
+    }
+    let totals: StreamReader | undefined;
+    if (options.totals ?? true) {
+      const reader = await startTotalsWriter({ endpoint, tableName, timeZone: options.env?.BUSINESS_TIME_ZONE || process.env.BUSINESS_TIME_ZONE || 'Asia/Shanghai' });
+      cleanups.push(() => reader.close());
+      totals = reader;
     }
 
     // The sandbox's activation codes belong to the store the local tokens are for.
@@ -155,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), reconcile, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), ...(totals ? { totals } : {}), reconcile, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;

@@ -32,8 +32,9 @@ export function startTestStack(options: LocalStackOptions = {}): Promise<LocalSt
     dynamoEndpoint: inject('dynamoEndpoint'),
     tableName: `ledger-${randomUUID()}`,
     reconcileEveryMs: 0,
-    // The stream reader adds load; only the order-events test asks for it.
+    // The stream readers add load; only the order-events and records tests ask for them.
     orderEvents: false,
+    totals: false,
     ...options,
     env: { ...FAST_TIMINGS, ...options.env },
   });
