@@ -3,7 +3,7 @@
 // HTTP_FUNCTIONS without an entry here fails the type check.
 import type { FunctionName } from '../lib/api/routes.js';
 
-export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events';
+export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events' | 'totals';
 
 /** What a function does with the ledger table. */
 export type LedgerAccess = 'read' | 'write';
@@ -65,6 +65,8 @@ export const FUNCTIONS = {
   retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'none' },
   // The order-events pipe's enrichment: reads the changed order, holds no key.
   'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
+  // The ledger stream's second consumer: adds each order change to its store-day's totals.
+  totals: { description: 'Store-day totals: ledger stream changes added to the daily totals, once each', memoryMb: 256, timeoutSeconds: 60, ledger: 'write', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

@@ -15,6 +15,7 @@ import { Monitoring } from './monitoring.js';
 import { OrderEvents } from './order-events.js';
 import { PaymentFunction } from './payment-function.js';
 import { Schedules } from './schedules.js';
+import { StoreDayTotals } from './totals.js';
 import { readSettings } from './settings.js';
 
 /** Variables lib/api/config.ts reads; the type keeps their names honest. */
@@ -69,7 +70,8 @@ export class UpayStack extends Stack {
     if (!ledger.streamArn) {
       Annotations.of(this).addWarningV2('@upay/no-table-stream', 'The adopted table has no tableStreamArn: no order events are published. See DEPLOY.md, "Recovery".');
     }
-    const wanted = FUNCTION_IDS.filter((name) => (name === 'notify' ? settings.upayPublicKeyPem !== undefined : name === 'order-events' ? ledger.streamArn !== undefined : true));
+    const streamConsumer = (name: FunctionId) => name === 'order-events' || name === 'totals';
+    const wanted = FUNCTION_IDS.filter((name) => (name === 'notify' ? settings.upayPublicKeyPem !== undefined : streamConsumer(name) ? ledger.streamArn !== undefined : true));
 
     // The fleet check-in re-invokes itself by ARN; a fixed name lets its policy name that
     // ARN without referring to the function (which would be a circular dependency).
@@ -106,6 +108,9 @@ export class UpayStack extends Stack {
     const enrichment = functions['order-events'];
     this.orderEvents = ledger.streamArn && enrichment ? new OrderEvents(this, 'Events', { streamArn: ledger.streamArn, tableKey: ledger.key, enrichment: enrichment.function }) : undefined;
 
+    const consumer = functions.totals;
+    const totals = ledger.streamArn && consumer ? new StoreDayTotals(this, 'Totals', { table: ledger.table, consumer: consumer.function }) : undefined;
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       functions: lambdas,
       api: api.httpApi,
@@ -115,9 +120,12 @@ export class UpayStack extends Stack {
         Reconcile: schedules.reconcileDlq,
         Checkin: schedules.checkinDlq,
         ...(this.orderEvents ? { OrderEvents: this.orderEvents.deadLetterQueue } : {}),
+        ...(totals ? { Totals: totals.deadLetterQueue } : {}),
       },
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
+
+    for (const [name, alarm] of Object.entries(totals?.alarms ?? {})) monitoring.alarm(name, alarm);
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the HTTP API: the one the apps bake in (the custom domain when one is set)' });
     if (settings.upayPublicKeyPem) new CfnOutput(this, 'NotifyUrl', { value: api.notifyUrl, description: 'The callback route given to Upay with every payment' });
@@ -142,6 +150,8 @@ function whyNoDeadLetterQueue(name: FunctionId): string {
       return 'Invoked asynchronously by its schedule, with no retry: the next run, a minute later, is the retry. A schedule delivery that fails lands in the reconcile schedule\'s own dead-letter queue.';
     case 'checkin-fleet':
       return 'A failed asynchronous run goes to its on-failure destination, the check-in dead-letter queue, which records the request (with its cursor) and the error; a Lambda DLQ would record less.';
+    case 'totals':
+      return 'Invoked synchronously by its DynamoDB stream event source mapping: records that still fail after its retries go to the mapping\'s on-failure destination, the totals dead-letter queue.';
     case 'order-events':
       return 'Invoked synchronously by the order-events pipe as its enrichment: a batch that still fails after the pipe\'s retries lands in the pipe\'s own dead-letter queue.';
     default:

@@ -7,10 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
 import { mapBounded } from '../../local/bounded.js';
 import { startTotalsWriter } from '../../local/totals.js';
 import { Ledger } from '../../lib/store/ledger.js';
+import { RecordsStore } from '../../lib/store/records.js';
+import { reportFromOrders } from '../../lib/records/report.js';
 import { fingerprint, orderIdFor, type Order } from '../../lib/payments/model.js';
 import { startCountingProxy, difference, type DynamoCounts } from './dynamo-proxy.js';
 import { expectStatus, type HttpHandler } from './handlers.js';
@@ -143,8 +146,11 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
       if (orders.length !== 50) throw new Error('the history page does not hold 50 orders');
       withRefunds = orders.filter((order) => order.refunded_amount > 0).length;
     });
+    // The totals must say what the orders say (computed here from the store-day index, off the proxy).
+    const fromOrders = await reportFromOrders(new RecordsStore(localDocumentClient(input.dynamoEndpoint), tableName), { store_id: STORE, date: DAY, time_zone: 'Asia/Shanghai' });
     const daily = await measure(report, reportEvent, (body) => {
       if (body.orders !== input.orders) throw new Error(`the report counts ${String(body.orders)} orders, not ${input.orders}`);
+      if (!isDeepStrictEqual(body, fromOrders)) throw new Error(`the report differs from the figures of the orders: ${JSON.stringify(body)} vs ${JSON.stringify(fromOrders)}`);
     });
     return { orders: input.orders, history_page: { ...history, page_size: 50, with_refunds: withRefunds }, daily_report: daily, totals_catch_up_ms: totalsCatchUpMs };
   } finally {
