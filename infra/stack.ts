@@ -109,7 +109,7 @@ export class UpayStack extends Stack {
     this.orderEvents = ledger.streamArn && enrichment ? new OrderEvents(this, 'Events', { streamArn: ledger.streamArn, tableKey: ledger.key, enrichment: enrichment.function }) : undefined;
 
     const consumer = functions.totals;
-    const totals = ledger.streamArn && consumer ? new StoreDayTotals(this, 'Totals', { table: ledger.table, consumer: consumer.function }) : undefined;
+    const totals = ledger.streamArn && consumer ? new StoreDayTotals(this, 'StoreDayTotals', { table: ledger.table, consumer: consumer.function }) : undefined;
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       functions: lambdas,
