@@ -94,6 +94,6 @@ export const dailyReportSchema = z
     open: z.number().int(),
     attention: z.number().int(),
   })
-  .meta({ id: 'DailyReport', description: 'Amounts in integer cents. paid: PAID/PARTIAL_REFUNDED/REFUNDED at their total; refunded: amount refunded of them; reversed: CANCELED in full; by_*: the paid orders.' });
+  .meta({ id: 'DailyReport', description: 'Amounts in integer cents. paid: PAID/PARTIAL_REFUNDED/REFUNDED at their total; refunded: amount refunded of them; reversed: CANCELED in full; by_*: the paid orders; open: orders awaiting the provider; attention: cases awaiting a person (orders, and refunds of them).' });
 
 export const terminalsPageSchema = z.object({ terminals: z.array(terminalSchema), next_cursor: nextCursor }).meta({ id: 'TerminalPage' });
