@@ -4,7 +4,8 @@
 // so a replayed record (a retried or bisected batch) finds its marker and adds nothing.
 import { changeOf, type StreamRecord } from '../events/stream.js';
 import { businessDay } from '../store/records.js';
-import { delta, isEmpty, ledgerItemOf, type Counters } from './tally.js';
+import { itemOf } from '../events/order-events.js';
+import { delta, isEmpty, type Counters } from './tally.js';
 
 /** One change's part of a store-day's totals; `id` names the change (item key and version). */
 export interface TotalsChange {
@@ -54,7 +55,7 @@ export async function applyRecords(records: readonly StreamRecord[], deps: Apply
   const refundDays = new Map<string, string | undefined>();
   for (const record of records) {
     const change = changeOf(record);
-    const item = ledgerItemOf(change.new ?? change.old);
+    const item = itemOf(change.new ?? change.old);
     // Items are never deleted but by TTL, and no ledger item has one: a removal moves nothing.
     if (!item || !change.new) continue;
     const counters = delta(change.old, change.new);

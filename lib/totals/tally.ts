@@ -5,6 +5,7 @@
 // (lib/records/report.ts, whose definitions these are). Amounts are integer cents.
 import { isFinal, type Order, type Refund } from '../payments/model.js';
 import type { Breakdown, DailyReport, Tally } from '../records/report.js';
+import { itemOf } from '../events/order-events.js';
 
 /** Attribute name → integer; absent means 0. The names are the totals item's attributes. */
 export type Counters = Record<string, number>;
@@ -16,18 +17,6 @@ const BREAKDOWN_FIELDS = ['count', 'amount', 'net_amount'] as const;
 const TOTALS_FIELDS = ['orders', 'paid_count', 'paid_amount', 'refunded_count', 'refunded_amount', 'reversed_count', 'reversed_amount', 'net_amount', 'open', 'attention'] as const;
 
 const PAID = new Set(['PAID', 'PARTIAL_REFUNDED', 'REFUNDED']);
-
-/** The ledger item a change is of; anything else contributes nothing. */
-export type LedgerItem = { kind: 'order'; order_id: string } | { kind: 'refund'; order_id: string; refund_request_no: string };
-
-export function ledgerItemOf(image: Record<string, unknown> | undefined): LedgerItem | undefined {
-  const orderId = /^ORDER#(.+)$/.exec(String(image?.pk ?? ''))?.[1];
-  if (!orderId) return undefined;
-  const sk = String(image?.sk ?? '');
-  if (sk === 'ORDER') return { kind: 'order', order_id: orderId };
-  const refundNo = /^REFUND#(.+)$/.exec(sk)?.[1];
-  return refundNo ? { kind: 'refund', order_id: orderId, refund_request_no: refundNo } : undefined;
-}
 
 function cents(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Error(`${field} is not a non-negative integer amount of cents: ${String(value)}`);
@@ -62,7 +51,7 @@ function orderContribution(order: Order): Counters {
 
 /** What one item adds to its store-day's totals: an order its figures, a refund its open case. */
 export function contribution(image: Record<string, unknown> | undefined): Counters {
-  const item = ledgerItemOf(image);
+  const item = itemOf(image);
   if (!image || !item) return {};
   if (item.kind === 'order') return orderContribution(image as unknown as Order);
   return (image as unknown as Refund).attention !== undefined ? { attention: 1 } : {};
