@@ -59,7 +59,7 @@ export const FUNCTIONS = {
   attention: { description: 'GET /v1/attention: the worklist of cases for a person', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   // Queries the provider before it books anything.
   resolve: { description: 'POST /v1/orders/{order_id}/resolve: close a case', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
-  // Reads a whole store-day of orders.
+  // One totals item; a whole store-day of orders for the CSV and for days without complete totals.
   report: { description: 'GET /v1/reports/daily: the day\'s totals or CSV', memoryMb: 1024, timeoutSeconds: 29, ledger: 'read', keys: 'none' },
   terminals: { description: 'GET /v1/terminals: the fleet', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'none' },
