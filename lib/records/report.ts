@@ -8,7 +8,7 @@
 // (lib/totals: one item read), else from the day's orders (the store-day index).
 import { isFinal } from '../payments/model.js';
 import { storeDay, type OrderSummary } from '../store/records.js';
-import type { TotalsPort } from '../totals/apply.js';
+import type { TotalsPort } from '../totals/port.js';
 import { isConsistent, reportOf } from '../totals/tally.js';
 import { hasRefunds, type RecordsReader } from './history.js';
 

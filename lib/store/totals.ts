@@ -5,7 +5,7 @@
 // could deliver the record again (records are kept 24 h). No key here starts with `ORDER#`:
 // the stream consumers' filters leave these items out.
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoreDayTotals, TotalsChange, TotalsPort } from '../totals/apply.js';
+import type { StoreDayTotals, TotalsChange, TotalsPort } from '../totals/port.js';
 import { isCounter, isEmpty, sum, type Counters } from '../totals/tally.js';
 import { cancellationCodes, isConditionFailure } from './errors.js';
 import { orderKey } from './ledger.js';

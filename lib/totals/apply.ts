@@ -5,29 +5,8 @@
 import { changeOf, type StreamRecord } from '../events/stream.js';
 import { businessDay } from '../store/records.js';
 import { itemOf } from '../events/order-events.js';
-import { delta, isEmpty, type Counters } from './tally.js';
-
-/** One change's part of a store-day's totals; `id` names the change (item key and version). */
-export interface TotalsChange {
-  id: string;
-  delta: Counters;
-}
-
-export interface StoreDayTotals {
-  counters: Counters;
-  /** Every change of every order of the day went into the counters (see `complete`). */
-  complete: boolean;
-}
-
-export interface TotalsPort {
-  /** Adds the changes not applied yet to the store-day's totals, each once; `complete` is kept from the first write. */
-  apply(storeDay: string, changes: TotalsChange[], complete: boolean): Promise<void>;
-  read(storeDay: string): Promise<StoreDayTotals | undefined>;
-  /** The time from which every change is applied: the first caller's `at` is kept for good. */
-  startedAt(at: number): Promise<number>;
-  /** The store-day an order is listed under (for a refund, whose item does not say). */
-  storeDayOfOrder(orderId: string): Promise<string | undefined>;
-}
+import type { TotalsChange, TotalsPort } from './port.js';
+import { delta, isEmpty } from './tally.js';
 
 /** A store-day key is `<store_id>#<YYYY-MM-DD>` (lib/store/records.ts). */
 export const dayOfStoreDay = (storeDay: string) => storeDay.slice(storeDay.lastIndexOf('#') + 1);
