@@ -10,7 +10,7 @@ export interface TotalsChange {
 
 export interface StoreDayTotals {
   counters: Counters;
-  /** Every change of every order of the day went into the counters (see `complete`). */
+  /** Every change of every order of the day went into the counters (apply.ts, isCompleteDay). */
   complete: boolean;
 }
 
