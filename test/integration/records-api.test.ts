@@ -346,8 +346,10 @@ describe('GET /v1/reports/daily from the store-day totals', () => {
     expect((await call<OrderBody>(stack, 'POST', `/v1/orders/${cancelled.body.order_id}/cancel`, { token: stack.tokens.admin })).body.order_status).toBe('CANCELED');
     const failed = await pay({ client_sn: clientSn('tot'), dynamic_id: barcode('9500'), total_amount: 9500 });
     expect(failed.body.order_status).toBe('PAY_ERROR');
+    // The day the first of them was created on (not the clock's: a run may cross midnight).
+    const today = day(Date.parse((refunded.body as OrderBody & { created_at: string }).created_at));
     await totalsCaughtUp();
-    await agrees(stack.storeId, day(Date.now()));
+    await agrees(stack.storeId, today);
     expect((await call(stack, 'POST', `/v1/orders/${failed.body.order_id}/resolve`, { token: stack.tokens.admin, body: { note: 'wallet shows it paid', outcome: 'PAID' } })).status).toBe(200);
 
     // Either side of midnight in Shanghai, through the ledger as the flows write.
@@ -368,7 +370,7 @@ describe('GET /v1/reports/daily from the store-day totals', () => {
     expect(await ledger.updateOrder(opened, { order_status: 'PAID', net_amount: early.total_amount, attention: null, finished_at: at() })).toBeDefined();
     expect(await ledger.updateOrder(revoked, { order_status: 'CANCELED', net_amount: 0 })).toBeDefined();
     await totalsCaughtUp();
-    await agrees(stack.storeId, day(Date.now()));
+    await agrees(stack.storeId, today);
     expect(await agrees(store, '2026-11-24')).toMatchObject({ orders: 1, refunded: { count: 1, amount: 400 }, attention: 0 });
     expect(await agrees(store, '2026-11-25')).toMatchObject({ orders: 2, paid: { count: 1, amount: 1000 }, reversed: { count: 1, amount: 800 }, open: 0, attention: 0 });
   });
