@@ -233,8 +233,10 @@ const gatewayErrorSchema = z
 
 function jsonSchema(schema: z.ZodType, components: Json, io: 'input' | 'output'): Json {
   const { $defs, $schema: _draft, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json & { $defs?: Json };
-  Object.assign(components, $defs ?? {});
-  return JSON.parse(JSON.stringify(rest).replaceAll('#/$defs/', '#/components/schemas/')) as Json;
+  // zod names shared schemas in $defs; OpenAPI keeps them in components, and so do the refs between them.
+  const toComponents = (json: Json) => JSON.parse(JSON.stringify(json).replaceAll('#/$defs/', '#/components/schemas/')) as Json;
+  Object.assign(components, toComponents($defs ?? {}));
+  return toComponents(rest);
 }
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', components: Json): Json[] {
