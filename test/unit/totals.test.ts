@@ -318,3 +318,26 @@ describe('the daily report', () => {
     });
   });
 });
+
+describe('changes of orders stored before the records (no store-day)', () => {
+  // DEPLOY.md §10: orders stored before the records upgrade carry no store_day and are in no
+  // day's report. Their later changes (a refund, a revoke, reconcile) must not fail the batch:
+  // a failing record stalls its shard through 10 retries and lands in the dead-letter queue.
+  const old = (fields: Partial<Order> = {}) => {
+    const { store_day: _none, ...image } = orderImage({ order_id: 'o-old', client_sn: 'c-old', ...fields });
+    return image;
+  };
+
+  it('adds nothing for them and applies the rest of the batch', async () => {
+    items.set('ORDER#o-old|ORDER', old({ order_status: 'PAID', net_amount: 1000, version: 2 }));
+    const refundOfOld = refundImage({ order_id: 'o-old' });
+    await expect(
+      apply([
+        record('x1', old({ order_status: 'PAID', net_amount: 1000, version: 2 }), old({ order_status: 'PARTIAL_REFUNDED', refunded_amount: 300, refund_committed: 300, net_amount: 700, version: 3 })),
+        record('x2', refundOfOld, refundImage({ order_id: 'o-old', status: 'REFUND_ERROR', attention, version: 2 })),
+        record('x3', undefined, created),
+      ]),
+    ).resolves.toEqual({ applied: 1 });
+    expect(await totalsOf()).toEqual(expected(created));
+  });
+});
