@@ -20,6 +20,6 @@ export interface TotalsPort {
   read(storeDay: string): Promise<StoreDayTotals | undefined>;
   /** The time from which every change is applied: the first caller's `at` is kept for good. */
   startedAt(at: number): Promise<number>;
-  /** The store-day an order is listed under (for a refund, whose item does not say). */
+  /** The store-day an order is listed under (for a refund, whose item does not say); undefined for an order stored before the records. */
   storeDayOfOrder(orderId: string): Promise<string | undefined>;
 }
