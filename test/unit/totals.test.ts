@@ -341,3 +341,13 @@ describe('changes of orders stored before the records (no store-day)', () => {
     expect(await totalsOf()).toEqual(expected(created));
   });
 });
+
+describe('a change that cannot be added', () => {
+  // After Totals-DeadLetters the runbook marks the day's totals incomplete (DEPLOY.md, "Daily
+  // totals"); the dead-letter message holds only stream positions, so the error must name the day.
+  it('fails its batch with an error naming its store-day, whether its figures or its write were refused', async () => {
+    await expect(apply([record('bad', undefined, orderImage({ total_amount: 10.5 }))])).rejects.toThrow(STORE_DAY);
+    db.on(TransactWriteCommand).rejects(Object.assign(new Error('Invalid UpdateExpression: Expression size has exceeded the maximum allowed size'), { name: 'ValidationException' }));
+    await expect(apply([record('refused', undefined, created)])).rejects.toThrow(STORE_DAY);
+  });
+});
