@@ -6,7 +6,7 @@ import { changeOf, type StreamRecord } from '../events/stream.js';
 import { businessDay } from '../store/records.js';
 import { itemOf } from '../events/order-events.js';
 import type { TotalsChange, TotalsPort } from './port.js';
-import { delta, isEmpty } from './tally.js';
+import { delta, isEmpty, type Counters } from './tally.js';
 
 /** A store-day key is `<store_id>#<YYYY-MM-DD>` (lib/store/records.ts). */
 export const dayOfStoreDay = (storeDay: string) => storeDay.slice(storeDay.lastIndexOf('#') + 1);
@@ -28,6 +28,13 @@ export interface ApplyDeps {
 /** The port takes at most this many changes per call: one transaction of the totals and their markers. */
 export const CHANGES_PER_WRITE = 99;
 
+/**
+ * The error of a change that cannot be added. It names the store-day: after the dead-letter
+ * alarm a person marks that day's totals incomplete (DEPLOY.md, "Daily totals"), and the
+ * dead-letter message holds only stream positions.
+ */
+const notAdded = (storeDay: string, what: string, cause: unknown) => new Error(`store-day ${storeDay}: ${what} not added to the totals: ${(cause as Error).message}`, { cause });
+
 /** Applies a batch of stream records in order; throws (for the batch to be retried) if one cannot be applied. */
 export async function applyRecords(records: readonly StreamRecord[], deps: ApplyDeps): Promise<{ applied: number }> {
   const groups = new Map<string, TotalsChange[]>();
@@ -37,21 +44,29 @@ export async function applyRecords(records: readonly StreamRecord[], deps: Apply
     const item = itemOf(change.new ?? change.old);
     // Items are never deleted but by TTL, and no ledger item has one: a removal moves nothing.
     if (!item || !change.new) continue;
-    const counters = delta(change.old, change.new);
+    const next = change.new;
+    // Only an order stored before the records has no store-day (DEPLOY.md §10): no day's report
+    // lists it, so its changes (and its refunds') add to no totals.
+    const listed = typeof next.store_day === 'string' ? next.store_day : undefined;
+    if (item.kind === 'order' && listed === undefined) continue;
+    let counters: Counters;
+    try {
+      counters = delta(change.old, next);
+    } catch (error) {
+      // Only an order's figures can be refused, and its image names its day.
+      throw notAdded(listed ?? `of order ${item.order_id}`, `change ${change.id}`, error);
+    }
     if (isEmpty(counters)) continue;
-    let storeDay: string | undefined;
-    if (item.kind === 'order') storeDay = typeof change.new.store_day === 'string' ? change.new.store_day : undefined;
-    else {
+    let storeDay = listed;
+    if (item.kind === 'refund') {
       if (!refundDays.has(item.order_id)) refundDays.set(item.order_id, await deps.totals.storeDayOfOrder(item.order_id));
       storeDay = refundDays.get(item.order_id);
     }
-    // Only an order stored before the records has no store-day (DEPLOY.md §10): no day's report
-    // lists it, so its changes add to no totals.
     if (storeDay === undefined) continue;
-    const version = change.new.version;
-    if (typeof version !== 'number') throw new Error(`change ${change.id}: the item has no version`);
+    const version = next.version;
+    if (typeof version !== 'number') throw notAdded(storeDay, `change ${change.id}`, new Error('the item has no version'));
     const group = groups.get(storeDay) ?? [];
-    group.push({ id: `${String(change.new.pk)}#${String(change.new.sk)}#${version}`, delta: counters });
+    group.push({ id: `${String(next.pk)}#${String(next.sk)}#${version}`, delta: counters });
     groups.set(storeDay, group);
   }
   let applied = 0;
@@ -59,7 +74,11 @@ export async function applyRecords(records: readonly StreamRecord[], deps: Apply
     const complete = isCompleteDay(dayOfStoreDay(storeDay), deps.startedAt, deps.timeZone);
     for (let start = 0; start < changes.length; start += CHANGES_PER_WRITE) {
       const chunk = changes.slice(start, start + CHANGES_PER_WRITE);
-      await deps.totals.apply(storeDay, chunk, complete);
+      try {
+        await deps.totals.apply(storeDay, chunk, complete);
+      } catch (error) {
+        throw notAdded(storeDay, `${chunk.length} change(s)`, error);
+      }
       applied += chunk.length;
     }
   }
