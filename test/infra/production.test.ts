@@ -326,6 +326,9 @@ describe('recovery and operations context', () => {
     expect(noStream.stack.functions['order-events']).toBeUndefined();
     expect(noStream.stack.functions.totals).toBeUndefined();
     noStream.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    // A restored table holds totals items marked complete that nothing keeps up any more: reports read the orders.
+    expect(variablesOf(noStream, 'report')).not.toHaveProperty('DAILY_TOTALS');
+    expect(variablesOf(full, 'report')).toMatchObject({ DAILY_TOTALS: 'kept' });
     Annotations.fromStack(noStream.stack).hasWarning('/UpayBackend', Match.stringLikeRegexp('no tableStreamArn'));
   });
 

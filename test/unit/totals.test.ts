@@ -311,6 +311,11 @@ describe('the daily report', () => {
     expect(await dailyReport({ records: reader, totals: store() }, request)).toEqual({ report: await reportFromOrders(reader, request), source: 'inconsistent' });
   });
 
+  it('reads the orders when no consumer keeps the totals (a table adopted without its stream), even beside totals marked complete', async () => {
+    await apply(life);
+    expect(await dailyReport({ records: reader }, request)).toEqual({ report: await reportFromOrders(reader, request), source: 'orders' });
+  });
+
   it('drops a payway or terminal whose orders all left the paid ones', () => {
     expect(reportOf({ orders: 1, 'payway#2#count': 0, 'payway#2#amount': 0, 'payway#2#net_amount': 0, 'terminal#t-1#count': 1, 'terminal#t-1#amount': 5, 'terminal#t-1#net_amount': 5 }, request)).toMatchObject({
       by_payway: [],
