@@ -28,7 +28,7 @@ export const handler = route({ operation: 'report', role: ['admin', 'ops'], quer
     const body = ordersCsv(orders.map((order) => orderView({ order, refunds: [] })));
     return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(`orders-${storeId}-${query.date}.csv`) }, body };
   }
-  const { report, source } = await dailyReport({ records, totals }, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE });
+  const { report, source } = await dailyReport({ records, ...(config.DAILY_TOTALS === 'kept' ? { totals } : {}) }, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE });
   // `inconsistent` totals are a lost or doubled change: the DailyReportSource alarm tells a person.
   countOutcome('DailyReportSource', source);
   return json(200, report);

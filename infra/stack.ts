@@ -56,6 +56,8 @@ export class UpayStack extends Stack {
       VENDOR_SECRET_ID: keys.vendorSecretName,
       BUSINESS_TIME_ZONE: settings.businessTimeZone,
       SECRETS_KMS_KEY_ID: keys.key.keyId,
+      // The totals consumer reads the stream: without one, reports are computed from the orders.
+      ...(ledger.streamArn ? { DAILY_TOTALS: 'kept' } : {}),
       ...(settings.secretReplicaRegion ? { SECRET_REPLICA_REGION: settings.secretReplicaRegion } : {}),
       // Without the provider's key no callback could be verified, so none is asked for:
       // reconcile's polling finishes every order on its own (DEPLOY.md).
@@ -68,7 +70,7 @@ export class UpayStack extends Stack {
       );
     }
     if (!ledger.streamArn) {
-      Annotations.of(this).addWarningV2('@upay/no-table-stream', 'The adopted table has no tableStreamArn: no order events are published. See DEPLOY.md, "Recovery".');
+      Annotations.of(this).addWarningV2('@upay/no-table-stream', 'The adopted table has no tableStreamArn: no order events are published, and daily reports are computed from the orders. See DEPLOY.md, "Recovery".');
     }
     const streamConsumer = (name: FunctionId) => name === 'order-events' || name === 'totals';
     const wanted = FUNCTION_IDS.filter((name) => (name === 'notify' ? settings.upayPublicKeyPem !== undefined : streamConsumer(name) ? ledger.streamArn !== undefined : true));

@@ -124,8 +124,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       NOTIFY_URL: `http://127.0.0.1:${apiPort}/v1/upay/notify`,
       FLEET_CONTINUATION: 'return',
       RECONCILE_RESERVE_MS: '0',
+      ...(totals ? { DAILY_TOTALS: 'kept' } : {}),
       ...options.env,
     });
+    if (!totals) delete process.env.DAILY_TOTALS;
     for (const [name, value] of Object.entries(options.env ?? {})) if (value === '') delete process.env[name];
 
     const reconcileHandler = SCHEDULED_HANDLERS.reconcile;

@@ -45,6 +45,12 @@ const configSchema = z.object({
   REQUEST_LIFETIME_MS: positiveInt.default(35_000),
   /** Time the reconcile job keeps back at the end of its Lambda for its own bookkeeping; it takes a step only while the whole step fits. */
   RECONCILE_RESERVE_MS: z.coerce.number().int().nonnegative().default(2_000),
+  /**
+   * Set where a consumer of the table's stream keeps the store-day totals (functions/totals.ts).
+   * Without it a table may still hold totals items (one restored or adopted without its stream)
+   * that nothing adds later changes to: daily reports are computed from the orders.
+   */
+  DAILY_TOTALS: z.literal('kept').optional(),
   /** The merchant's time zone: the calendar day of the records and the daily report. */
   BUSINESS_TIME_ZONE: z
     .string()

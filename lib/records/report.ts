@@ -70,8 +70,9 @@ export interface ReportRequest {
  */
 export type ReportSource = 'totals' | 'orders' | 'inconsistent';
 
-export async function dailyReport(deps: { records: RecordsReader; totals: Pick<TotalsPort, 'read'> }, request: ReportRequest): Promise<{ report: DailyReport; source: ReportSource }> {
-  const totals = await deps.totals.read(storeDay(request.store_id, request.date));
+/** `totals` only where a consumer keeps them (config DAILY_TOTALS): items nothing keeps up are never read. */
+export async function dailyReport(deps: { records: RecordsReader; totals?: Pick<TotalsPort, 'read'> }, request: ReportRequest): Promise<{ report: DailyReport; source: ReportSource }> {
+  const totals = await deps.totals?.read(storeDay(request.store_id, request.date));
   if (totals?.complete && isConsistent(totals.counters)) return { report: reportOf(totals.counters, request), source: 'totals' };
   return { report: await reportFromOrders(deps.records, request), source: totals?.complete ? 'inconsistent' : 'orders' };
 }

@@ -115,6 +115,7 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
       UPAY_BASE_URL: 'http://127.0.0.1:9',
       KEY_STORE_FILE: join(mkdtempSync(join(tmpdir(), 'upay-bench-records-')), 'keys.json'),
       BUSINESS_TIME_ZONE: 'Asia/Shanghai',
+      DAILY_TOTALS: 'kept',
     });
     const query = (await import('../../functions/query.js')).handler as HttpHandler;
     const report = (await import('../../functions/report.js')).handler as HttpHandler;
