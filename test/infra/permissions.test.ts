@@ -104,6 +104,15 @@ describe('the ledger table', () => {
     }
   });
 
+  it('lets the totals consumer write only its own items (keys TOTALS#…), never an order or a refund', () => {
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((policy) => asArray(policy.Properties.Roles as Json[]).some((role) => role.Ref === logicalId(fn('totals').role)))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+    const writes = statements.filter((statement) => asArray(statement.Action as string | string[]).some((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const statement of writes) expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOTALS#*'] } });
+  });
+
   it('lets only the totals consumer read the stream, and only read it', () => {
     const readers = [...new Set(allGrants.filter((grant) => onStream(grant.resource)).map((grant) => grant.name))];
     expect(readers).toEqual(['totals']);
