@@ -6,7 +6,7 @@ import type { FunctionName } from '../lib/api/routes.js';
 export type FunctionId = FunctionName | 'reconcile' | 'checkin-fleet' | 'order-events' | 'totals';
 
 /** What a function does with the ledger table. */
-export type LedgerAccess = 'read' | 'write';
+export type LedgerAccess = 'read' | 'write' | 'totals';
 
 /**
  * What a function does with terminal keys (`<prefix>/terminals/*`), by the KeyStore calls
@@ -66,7 +66,7 @@ export const FUNCTIONS = {
   // The order-events pipe's enrichment: reads the changed order, holds no key.
   'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
   // The ledger stream's second consumer: adds each order change to its store-day's totals.
-  totals: { description: 'Store-day totals: ledger stream changes added to the daily totals, once each', memoryMb: 256, timeoutSeconds: 60, ledger: 'write', keys: 'none' },
+  totals: { description: 'Store-day totals: ledger stream changes added to the daily totals, once each', memoryMb: 256, timeoutSeconds: 60, ledger: 'totals', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

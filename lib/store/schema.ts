@@ -3,6 +3,9 @@
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 
+/** Every item of the store-day totals (lib/store/totals.ts) has a partition key with this prefix: its writer may write no other. */
+export const TOTALS_KEY_PREFIX = 'TOTALS#';
+
 /** Time-to-live attribute (epoch seconds): only ephemeral items set it (leases, claims). */
 export const TTL_ATTRIBUTE = 'expires_at';
 

@@ -9,11 +9,11 @@ import type { StoreDayTotals, TotalsChange, TotalsPort } from '../totals/port.js
 import { isCounter, isEmpty, sum, type Counters } from '../totals/tally.js';
 import { cancellationCodes, isConditionFailure } from './errors.js';
 import { orderKey } from './ledger.js';
-import { TTL_ATTRIBUTE } from './schema.js';
+import { TOTALS_KEY_PREFIX, TTL_ATTRIBUTE } from './schema.js';
 
-const totalsKey = (storeDay: string) => ({ pk: `TOTALS#${storeDay}`, sk: 'TOTALS' });
-const markerKey = (changeId: string) => ({ pk: `TOTALS#APPLIED#${changeId}`, sk: 'APPLIED' });
-const STARTED_KEY = { pk: 'TOTALS#STARTED', sk: 'STARTED' };
+const totalsKey = (storeDay: string) => ({ pk: `${TOTALS_KEY_PREFIX}${storeDay}`, sk: 'TOTALS' });
+const markerKey = (changeId: string) => ({ pk: `${TOTALS_KEY_PREFIX}APPLIED#${changeId}`, sk: 'APPLIED' });
+const STARTED_KEY = { pk: `${TOTALS_KEY_PREFIX}STARTED`, sk: 'STARTED' };
 const COMPLETE = 'complete';
 
 /** Longer than a stream keeps a record (24 h), with room for a batch retried at its end. */
