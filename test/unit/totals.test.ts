@@ -356,3 +356,22 @@ describe('a change that cannot be added', () => {
     await expect(apply([record('refused', undefined, created)])).rejects.toThrow(STORE_DAY);
   });
 });
+
+describe('a batch of payments at many terminals of one store', () => {
+  // DynamoDB refuses an expression over 4 KB (and over 300 operators): one update adding every
+  // terminal's and payway's counters of a catching-up batch must stay under both.
+  it('keeps every totals update expression within DynamoDB’s limits, and adds every payment', async () => {
+    const payments = Array.from({ length: 99 }, (_, index) => {
+      const fields = { order_id: `o-t${index}`, client_sn: `c-t${index}`, terminal_sn: `terminal-${String(index).padStart(4, '0')}`, payway: String(index % 12) };
+      return record(`t${index}`, orderImage(fields), paid(fields));
+    });
+    await apply(payments);
+    for (const call of db.commandCalls(TransactWriteCommand)) {
+      const update = call.args[0].input.TransactItems?.find((entry) => entry.Update)?.Update;
+      if (!update) continue;
+      expect(update.UpdateExpression?.length ?? 0).toBeLessThanOrEqual(4096);
+      expect(Object.keys(update.ExpressionAttributeNames ?? {}).length).toBeLessThanOrEqual(300);
+    }
+    expect((await totalsOf()).paid_count).toBe(99);
+  });
+});
