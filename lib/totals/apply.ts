@@ -27,6 +27,27 @@ export interface ApplyDeps {
 
 /** The port takes at most this many changes per call: one transaction of the totals and their markers. */
 export const CHANGES_PER_WRITE = 99;
+/** And at most this many counters: the update stays well within DynamoDB's 4 KB expression and 300 operators. */
+export const COUNTERS_PER_WRITE = 150;
+
+/** A store-day's changes in writes the port takes: in order, each within both bounds. */
+function writesOf(changes: TotalsChange[]): TotalsChange[][] {
+  const writes: TotalsChange[][] = [];
+  let current: TotalsChange[] = [];
+  let counters = new Set<string>();
+  for (const change of changes) {
+    const names = Object.keys(change.delta);
+    const grown = new Set([...counters, ...names]);
+    if (current.length > 0 && (current.length === CHANGES_PER_WRITE || grown.size > COUNTERS_PER_WRITE)) {
+      writes.push(current);
+      current = [];
+      counters = new Set(names);
+    } else counters = grown;
+    current.push(change);
+  }
+  if (current.length > 0) writes.push(current);
+  return writes;
+}
 
 /**
  * The error of a change that cannot be added. It names the store-day: after the dead-letter
@@ -72,8 +93,7 @@ export async function applyRecords(records: readonly StreamRecord[], deps: Apply
   let applied = 0;
   for (const [storeDay, changes] of groups) {
     const complete = isCompleteDay(dayOfStoreDay(storeDay), deps.startedAt, deps.timeZone);
-    for (let start = 0; start < changes.length; start += CHANGES_PER_WRITE) {
-      const chunk = changes.slice(start, start + CHANGES_PER_WRITE);
+    for (const chunk of writesOf(changes)) {
       try {
         await deps.totals.apply(storeDay, chunk, complete);
       } catch (error) {
