@@ -8,6 +8,7 @@ import { orderView } from '../lib/api/order-view.js';
 import { ordersCsv } from '../lib/api/orders-csv.js';
 import { reportQuery } from '../lib/api/schemas/records.js';
 import { dailyReport } from '../lib/records/report.js';
+import { countOutcome } from '../lib/api/observability.js';
 
 // A header value is Latin-1 without line breaks, and the store id is any printable text: an
 // ASCII name for every client, and the exact one in RFC 5987 encoding for those that read it.
@@ -17,14 +18,18 @@ function attachment(name: string): string {
 }
 
 export const handler = route({ operation: 'report', role: ['admin', 'ops'], query: reportQuery }, async ({ query, caller, event }) => {
-  const { records, config } = appContext();
+  const { records, totals, config } = appContext();
   const storeId = storeInScope(caller, query.store_id);
   if (storeId === undefined) throw new ApiError('VALIDATION_FAILED', 'store_id: ops names the store of the report', 'store_id');
   const accept = event.headers?.accept ?? event.headers?.Accept ?? '';
+  // The CSV lists every order: it reads the day from the store-day index, whatever its size.
   if (/\btext\/csv\b/i.test(accept)) {
     const orders = await records.dayOrders(storeId, query.date);
     const body = ordersCsv(orders.map((order) => orderView({ order, refunds: [] })));
     return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(`orders-${storeId}-${query.date}.csv`) }, body };
   }
-  return json(200, await dailyReport(records, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE }));
+  const { report, source } = await dailyReport({ records, ...(config.DAILY_TOTALS === 'kept' ? { totals } : {}) }, { store_id: storeId, date: query.date, time_zone: config.BUSINESS_TIME_ZONE });
+  // `inconsistent` totals are a lost or doubled change: the DailyReportSource alarm tells a person.
+  countOutcome('DailyReportSource', source);
+  return json(200, report);
 });

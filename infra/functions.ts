@@ -3,10 +3,10 @@
 // HTTP_FUNCTIONS without an entry here fails the type check.
 import type { FunctionName } from '../lib/api/routes.js';
 
-export type FunctionId = FunctionName | 'timer' | 'sweep' | 'checkin-fleet' | 'order-events';
+export type FunctionId = FunctionName | 'timer' | 'sweep' | 'checkin-fleet' | 'order-events' | 'totals';
 
 /** What a function does with the ledger table. */
-export type LedgerAccess = 'read' | 'write';
+export type LedgerAccess = 'read' | 'write' | 'totals';
 
 /**
  * What a function does with terminal keys (`<prefix>/terminals/*`), by the KeyStore calls
@@ -61,12 +61,14 @@ export const FUNCTIONS = {
   attention: { description: 'GET /v1/attention: the worklist of cases for a person', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   // Queries the provider before it books anything.
   resolve: { description: 'POST /v1/orders/{order_id}/resolve: close a case', memoryMb: 512, timeoutSeconds: 20, ledger: 'write', keys: 'sign' },
-  // Reads a whole store-day of orders.
+  // One totals item; a whole store-day of orders for the CSV and for days without complete totals.
   report: { description: 'GET /v1/reports/daily: the day\'s totals or CSV', memoryMb: 1024, timeoutSeconds: 29, ledger: 'read', keys: 'none' },
   terminals: { description: 'GET /v1/terminals: the fleet', memoryMb: 256, timeoutSeconds: 15, ledger: 'read', keys: 'none' },
   retire: { description: 'POST /v1/terminals/{terminal_sn}/retire: retire a terminal', memoryMb: 256, timeoutSeconds: 15, ledger: 'write', keys: 'none' },
   // The order-events pipe's enrichment: reads the changed order, holds no key.
   'order-events': { description: 'Order events: ledger stream changes to events with the order view', memoryMb: 256, timeoutSeconds: 30, ledger: 'read', keys: 'none' },
+  // The ledger stream's second consumer: adds each order change to its store-day's totals.
+  totals: { description: 'Store-day totals: ledger stream changes added to the daily totals, once each', memoryMb: 256, timeoutSeconds: 60, ledger: 'totals', keys: 'none' },
 } as const satisfies Record<FunctionId, FunctionSpec>;
 
 export const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];

@@ -7,7 +7,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, Tabl
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { INDEXES, KEY, TTL_ATTRIBUTE, keyAttributes } from '../lib/store/schema.js';
+import { INDEXES, KEY, TOTALS_KEY_PREFIX, TTL_ATTRIBUTE, keyAttributes } from '../lib/store/schema.js';
 import type { LedgerAccess } from './functions.js';
 
 // Exactly the calls lib/store makes (TransactWriteItems is authorised per item as Put/Update).
@@ -15,12 +15,18 @@ import type { LedgerAccess } from './functions.js';
 export const TABLE_ACTIONS: Record<LedgerAccess, readonly string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   write: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // The totals consumer reads an order's store-day and writes its own items only (TOTALS_ONLY).
+  totals: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
+/** Writes to items whose partition key is a totals key: never to an order or a refund. */
+const TOTALS_ONLY = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TOTALS_KEY_PREFIX}*`] } };
+const isWrite = (action: string) => action === 'dynamodb:PutItem' || action === 'dynamodb:UpdateItem';
 const INDEX_ACTIONS = ['dynamodb:Query'];
 /** What DynamoDB asks the table's key for on behalf of a reader or a writer. */
 export const TABLE_KEY_ACTIONS: Record<LedgerAccess, readonly string[]> = {
   read: ['kms:Decrypt', 'kms:DescribeKey'],
   write: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  totals: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
 };
 
 export interface LedgerProps {
@@ -84,10 +90,14 @@ export class Ledger extends Construct {
   /** Names the table and each index: no `index/*`, no `*`; and the table's key. */
   grant(grantee: IGrantable, access: LedgerAccess): void {
     const { tableArn } = this.table;
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [tableArn] }));
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: INDEX_ACTIONS, resources: INDEXES.map((index) => `${tableArn}/index/${index.name}`) }),
-    );
+    const actions = TABLE_ACTIONS[access];
+    if (access === 'totals') {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: actions.filter((action) => !isWrite(action)), resources: [tableArn] }));
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: actions.filter(isWrite), resources: [tableArn], conditions: TOTALS_ONLY }));
+    } else {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [tableArn] }));
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: INDEX_ACTIONS, resources: INDEXES.map((index) => `${tableArn}/index/${index.name}`) }));
+    }
     grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_KEY_ACTIONS[access]], resources: [this.key.keyArn] }));
   }
 }

@@ -47,7 +47,7 @@ export interface MonitoringProps {
   alarmEmail?: string;
 }
 
-interface AlarmSpec {
+export interface AlarmSpec {
   metric: IMetric;
   threshold: number;
   description: string;
@@ -255,7 +255,8 @@ export class Monitoring extends Construct {
     this.dashboard = this.buildDashboard(functions, props);
   }
 
-  private alarm(name: string, spec: AlarmSpec): void {
+  /** An alarm to the topic; other constructs hand theirs here too. */
+  alarm(name: string, spec: AlarmSpec): void {
     const alarm = new Alarm(this, name, {
       alarmName: `${Stack.of(this).stackName}-${name}`,
       alarmDescription: `${spec.description} See DEPLOY.md, "Alarms".`,

@@ -16,6 +16,7 @@ import { OrderEvents } from './order-events.js';
 import { PaymentFunction } from './payment-function.js';
 import { Schedules } from './schedules.js';
 import { SCHEDULING_FUNCTIONS, StepTimerQueue } from './timer.js';
+import { StoreDayTotals } from './totals.js';
 import { readSettings } from './settings.js';
 
 /** Variables lib/api/config.ts reads; the type keeps their names honest. */
@@ -58,6 +59,8 @@ export class UpayStack extends Stack {
       VENDOR_SECRET_ID: keys.vendorSecretName,
       BUSINESS_TIME_ZONE: settings.businessTimeZone,
       SECRETS_KMS_KEY_ID: keys.key.keyId,
+      // The totals consumer reads the stream: without one, reports are computed from the orders.
+      ...(ledger.streamArn ? { DAILY_TOTALS: 'kept' } : {}),
       ...(settings.secretReplicaRegion ? { SECRET_REPLICA_REGION: settings.secretReplicaRegion } : {}),
       // Without the provider's key no callback could be verified, so none is asked for:
       // the step timer's polling finishes every order on its own (DEPLOY.md).
@@ -70,9 +73,10 @@ export class UpayStack extends Stack {
       );
     }
     if (!ledger.streamArn) {
-      Annotations.of(this).addWarningV2('@upay/no-table-stream', 'The adopted table has no tableStreamArn: no order events are published. See DEPLOY.md, "Recovery".');
+      Annotations.of(this).addWarningV2('@upay/no-table-stream', 'The adopted table has no tableStreamArn: no order events are published, and daily reports are computed from the orders. See DEPLOY.md, "Recovery".');
     }
-    const wanted = FUNCTION_IDS.filter((name) => (name === 'notify' ? settings.upayPublicKeyPem !== undefined : name === 'order-events' ? ledger.streamArn !== undefined : true));
+    const streamConsumer = (name: FunctionId) => name === 'order-events' || name === 'totals';
+    const wanted = FUNCTION_IDS.filter((name) => (name === 'notify' ? settings.upayPublicKeyPem !== undefined : streamConsumer(name) ? ledger.streamArn !== undefined : true));
 
     // The fleet check-in re-invokes itself by ARN; a fixed name lets its policy name that
     // ARN without referring to the function (which would be a circular dependency).
@@ -111,6 +115,9 @@ export class UpayStack extends Stack {
     const enrichment = functions['order-events'];
     this.orderEvents = ledger.streamArn && enrichment ? new OrderEvents(this, 'Events', { streamArn: ledger.streamArn, tableKey: ledger.key, enrichment: enrichment.function }) : undefined;
 
+    const consumer = functions.totals;
+    const totals = ledger.streamArn && consumer ? new StoreDayTotals(this, 'StoreDayTotals', { table: ledger.table, consumer: consumer.function }) : undefined;
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       functions: lambdas,
       api: api.httpApi,
@@ -122,9 +129,12 @@ export class UpayStack extends Stack {
         Sweep: schedules.sweepDlq,
         Checkin: schedules.checkinDlq,
         ...(this.orderEvents ? { OrderEvents: this.orderEvents.deadLetterQueue } : {}),
+        ...(totals ? { Totals: totals.deadLetterQueue } : {}),
       },
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
+
+    for (const [name, alarm] of Object.entries(totals?.alarms ?? {})) monitoring.alarm(name, alarm);
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the HTTP API: the one the apps bake in (the custom domain when one is set)' });
     if (settings.upayPublicKeyPem) new CfnOutput(this, 'NotifyUrl', { value: api.notifyUrl, description: 'The callback route given to Upay with every payment' });
@@ -151,6 +161,8 @@ function whyNoDeadLetterQueue(name: FunctionId): string {
       return 'Invoked synchronously by its SQS event source mapping: a message whose step keeps failing goes to the step timer queue\'s own dead-letter queue (redrive policy).';
     case 'checkin-fleet':
       return 'A failed asynchronous run goes to its on-failure destination, the check-in dead-letter queue, which records the request (with its cursor) and the error; a Lambda DLQ would record less.';
+    case 'totals':
+      return 'Invoked synchronously by its DynamoDB stream event source mapping: records that still fail after its retries go to the mapping\'s on-failure destination, the totals dead-letter queue.';
     case 'order-events':
       return 'Invoked synchronously by the order-events pipe as its enrichment: a batch that still fails after the pipe\'s retries lands in the pipe\'s own dead-letter queue.';
     default:

@@ -16,6 +16,8 @@ import { appContext } from '../lib/api/context.js';
 import { sweep as sweepDue } from '../lib/payments/sweep.js';
 import { localStepTimer, type TimerItem } from '../lib/timer/index.js';
 import { startEventWriter, type LocalEventWriter } from './events.js';
+import { startTotalsWriter } from './totals.js';
+import type { StreamReader } from './stream-reader.js';
 
 export interface LocalStackOptions {
   /** Where the key file and JWT key live (default `.local`). */
@@ -39,6 +41,8 @@ export interface LocalStackOptions {
   onAnswer?: (answered: AnsweredRequest) => void;
   /** Write order events to `<dir>/events.jsonl` (default on). */
   orderEvents?: boolean;
+  /** Keep the store-day totals from the stream (default on); without, reports are computed from the orders. */
+  totals?: boolean;
 }
 
 export interface LocalStack {
@@ -60,6 +64,8 @@ export interface LocalStack {
   sweep(): Promise<void>;
   /** Wake-ups the stand-in gave up after their last redelivery (SQS's dead-letter queue). */
   timerDeadLetters(): readonly TimerItem[];
+  /** The store-day totals consumer; absent when turned off. */
+  totals?: StreamReader;
   /** Runs the scheduled fleet check-in handler until the fleet is done. */
   checkInFleet(): Promise<unknown>;
   close(): Promise<void>;
@@ -105,6 +111,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => writer.close());
       events = writer;
     }
+    let totals: StreamReader | undefined;
+    if (options.totals ?? true) {
+      const reader = await startTotalsWriter({ endpoint, tableName, timeZone: options.env?.BUSINESS_TIME_ZONE || process.env.BUSINESS_TIME_ZONE || 'Asia/Shanghai' });
+      cleanups.push(() => reader.close());
+      totals = reader;
+    }
 
     // The sandbox's activation codes belong to the store the local tokens are for.
     const storeId = options.storeId ?? 'demo-store';
@@ -125,8 +137,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       KEY_STORE_FILE: keyFile,
       NOTIFY_URL: `http://127.0.0.1:${apiPort}/v1/upay/notify`,
       FLEET_CONTINUATION: 'return',
+      ...(totals ? { DAILY_TOTALS: 'kept' } : {}),
       ...options.env,
     });
+    if (!totals) delete process.env.DAILY_TOTALS;
     for (const [name, value] of Object.entries(options.env ?? {})) if (value === '') delete process.env[name];
 
     const sweepHandler = SCHEDULED_HANDLERS.sweep;
@@ -188,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return report;
     };
 
-    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), runDue, sweep, timerDeadLetters: () => localStepTimer.deadLetters, checkInFleet, close };
+    return { apiUrl: server.url, sandbox, storeId, keyFile, issuer, tokens, ...(events ? { events } : {}), ...(totals ? { totals } : {}), runDue, sweep, timerDeadLetters: () => localStepTimer.deadLetters, checkInFleet, close };
   } catch (error) {
     await close();
     throw error;

@@ -53,6 +53,12 @@ const configSchema = z.object({
   TIMER_QUEUE_URL: z.url().optional(),
   /** How long past its due time an item waits for its own wake-up before the sweep sends another. */
   SWEEP_GRACE_MS: positiveInt.default(60_000),
+  /**
+   * Set where a consumer of the table's stream keeps the store-day totals (functions/totals.ts).
+   * Without it a table may still hold totals items (one restored or adopted without its stream)
+   * that nothing adds later changes to: daily reports are computed from the orders.
+   */
+  DAILY_TOTALS: z.literal('kept').optional(),
   /** The merchant's time zone: the calendar day of the records and the daily report. */
   BUSINESS_TIME_ZONE: z
     .string()

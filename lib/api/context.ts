@@ -6,6 +6,7 @@ import { createDocumentClient } from '../store/client.js';
 import { TerminalRegistry } from '../store/terminal-registry.js';
 import { Ledger } from '../store/ledger.js';
 import { RecordsStore } from '../store/records.js';
+import { TotalsStore } from '../store/totals.js';
 import { FleetStore } from '../store/fleet.js';
 import { WorklistStore } from '../store/worklist.js';
 import { localKeyRetirement, secretsManagerKeyRetirement } from '../keys/retirement.js';
@@ -25,6 +26,7 @@ export interface AppContext {
   terminalDeps: TerminalDeps;
   paymentDeps: PaymentDeps;
   records: RecordsStore;
+  totals: TotalsStore;
   fleet: FleetStore;
   worklist: WorklistStore;
 }
@@ -76,6 +78,7 @@ function build(config: Config): AppContext {
   return {
     config,
     records: new RecordsStore(db, config.TABLE_NAME),
+    totals: new TotalsStore(db, config.TABLE_NAME),
     fleet: new FleetStore(db, config.TABLE_NAME),
     worklist: new WorklistStore(db, config.TABLE_NAME),
     keys,

@@ -154,7 +154,7 @@ const DOCS: Record<string, RouteDoc> = {
   'GET /v1/orders': {
     summary: 'Find an order by client_sn or by the provider’s sn; or with date, the store’s orders of that day (cashier)',
     description:
-      'With `client_sn` or `sn`: that order. With `date` (a day in the merchant’s time zone): `{orders, next_cursor}`, the store’s orders of the day newest first, optionally only one terminal’s or one status’s; pass `next_cursor` back as `cursor` for the next page (null at the end). Pages neither repeat nor skip an order while new ones arrive. A filtered page may hold fewer than `limit` orders and still have a next page.',
+      'With `client_sn` or `sn`: that order. With `date` (a day in the merchant’s time zone): `{orders, next_cursor}`, the store’s orders of the day newest first, each without its refunds (one read per page; `refunded_amount` sums them, GET of the order lists them), optionally only one terminal’s or one status’s; pass `next_cursor` back as `cursor` for the next page (null at the end). Pages neither repeat nor skip an order while new ones arrive. A filtered page may hold fewer than `limit` orders and still have a next page.',
     query: z.object({ ...orderLookup.shape, ...historyQuery.partial().shape }),
     answers: { 200: z.union([orderView, historyPageSchema]) },
   },
@@ -215,7 +215,8 @@ function answerExamples(doc: RouteDoc, answer: z.ZodType): Json {
   if (answer === terminalSchema) return { example: TERMINAL_EXAMPLE };
   // GET /v1/orders answers either an order or a day's page.
   if (answer instanceof z.ZodUnion) {
-    return { examples: { order: { value: ORDER_EXAMPLE }, day: { value: { orders: [ORDER_EXAMPLE], next_cursor: CURSOR_EXAMPLE } } } };
+    const { refunds: _refunds, ...listed } = ORDER_EXAMPLE;
+    return { examples: { order: { value: ORDER_EXAMPLE }, day: { value: { orders: [listed], next_cursor: CURSOR_EXAMPLE } } } };
   }
   return { example: ORDER_EXAMPLE };
 }
@@ -232,8 +233,10 @@ const gatewayErrorSchema = z
 
 function jsonSchema(schema: z.ZodType, components: Json, io: 'input' | 'output'): Json {
   const { $defs, $schema: _draft, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json & { $defs?: Json };
-  Object.assign(components, $defs ?? {});
-  return JSON.parse(JSON.stringify(rest).replaceAll('#/$defs/', '#/components/schemas/')) as Json;
+  // zod names shared schemas in $defs; OpenAPI keeps them in components, and so do the refs between them.
+  const toComponents = (json: Json) => JSON.parse(JSON.stringify(json).replaceAll('#/$defs/', '#/components/schemas/')) as Json;
+  Object.assign(components, toComponents($defs ?? {}));
+  return toComponents(rest);
 }
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', components: Json): Json[] {

@@ -1,4 +1,4 @@
-import type { OrderWithRefunds, ProviderState } from '../payments/model.js';
+import type { Order, OrderWithRefunds, ProviderState } from '../payments/model.js';
 import type { OrderView } from './schemas/payments.js';
 
 const errorCode = (provider: ProviderState | undefined) => provider?.biz_error_code ?? provider?.error_code;
@@ -46,4 +46,10 @@ export function orderView({ order, refunds }: OrderWithRefunds): OrderView {
       })
       .sort((a, b) => a.created_at.localeCompare(b.created_at)),
   };
+}
+
+/** An order as a day's list shows it: the view without refunds. */
+export function orderListing(order: Order): Omit<OrderView, 'refunds'> {
+  const { refunds: _refunds, ...listed } = orderView({ order, refunds: [] });
+  return listed;
 }

@@ -3,7 +3,7 @@
 import { route, json } from './route.js';
 import { appContext } from './context.js';
 import { decodeCursor, encodeCursor, isKeyOf } from './cursor.js';
-import { orderView } from './order-view.js';
+import { orderListing } from './order-view.js';
 import { DEFAULT_LIMIT, historyQuery } from './schemas/records.js';
 import { historyPage } from '../records/history.js';
 import { storeDay } from '../store/records.js';
@@ -25,5 +25,5 @@ export const history = route({ operation: 'history', role: 'cashier', query: his
     ...(terminal_sn !== undefined ? { terminal_sn } : {}),
     ...(order_status !== undefined ? { order_status } : {}),
   });
-  return json(200, { orders: page.orders.map(orderView), next_cursor: page.last ? encodeCursor(scope, page.last) : null });
+  return json(200, { orders: page.orders.map(orderListing), next_cursor: page.last ? encodeCursor(scope, page.last) : null });
 });

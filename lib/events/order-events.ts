@@ -33,9 +33,10 @@ const ORDER_PK = /^ORDER#(.+)$/;
 const ORDER_SK = 'ORDER';
 const REFUND_SK = /^REFUND#(.+)$/;
 
-type Item = { kind: 'order'; order_id: string } | { kind: 'refund'; order_id: string; refund_request_no: string };
+export type Item = { kind: 'order'; order_id: string } | { kind: 'refund'; order_id: string; refund_request_no: string };
 
-function itemOf(image: Record<string, unknown> | undefined): Item | undefined {
+/** The ledger item an image is of (an order or a refund); undefined for any other item. */
+export function itemOf(image: Record<string, unknown> | undefined): Item | undefined {
   const orderId = ORDER_PK.exec(String(image?.pk ?? ''))?.[1];
   if (!orderId) return undefined;
   const sk = String(image?.sk ?? '');

@@ -4,7 +4,8 @@ export function isConditionFailure(error: unknown): error is ConditionalCheckFai
   return error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-function cancellationCodes(error: unknown): string[] {
+/** Why each item of a cancelled transaction was refused, in the transaction's order; [] for other errors. */
+export function cancellationCodes(error: unknown): string[] {
   if (!(error instanceof TransactionCanceledException) && (error as { name?: string } | null)?.name !== 'TransactionCanceledException') return [];
   return ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }

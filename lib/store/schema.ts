@@ -12,6 +12,9 @@ export type Spread = { kind: 'unique' } | { kind: 'store' } | { kind: 'store-day
 /** Every item family's partition is one order (with its refunds), one terminal or one activation claim. */
 export const KEY = { partition: 'pk', sort: 'sk', spread: { kind: 'unique' } } as const satisfies { partition: string; sort: string; spread: Spread };
 
+/** Every item of the store-day totals (lib/store/totals.ts) has a partition key with this prefix: its writer may write no other. */
+export const TOTALS_KEY_PREFIX = 'TOTALS#';
+
 /** Time-to-live attribute (epoch seconds): only ephemeral items set it (leases, claims). */
 export const TTL_ATTRIBUTE = 'expires_at';
 

@@ -148,7 +148,7 @@ export function judge(measured: Measured): Budget[] {
       : missing('fleet check-in, unpaced', unpacedLimit),
   );
   const records = measured.records;
-  const historyLimit = '≤ 1 DynamoDB Query per page of 50, plus 1 per order on it with refunds';
+  const historyLimit = '≤ 1 DynamoDB Query per page of 50';
   const reportLimit = `≤ ${LIMITS.reportReadUnits} read units and ≤ ${LIMITS.reportMs} ms`;
   if (records) {
     const page = records.history_page;
@@ -156,13 +156,13 @@ export function judge(measured: Measured): Budget[] {
       name: 'history page of 50 (GET /v1/orders?date=)',
       limit: historyLimit,
       measured: `${page.queries} queries (${page.with_refunds} orders with refunds), ${page.other_calls} other calls, ${page.read_units} read units, ${page.median_ms} ms`,
-      pass: page.queries <= 1 + page.with_refunds && page.other_calls === 0,
+      pass: page.queries <= 1 && page.other_calls === 0,
     });
     const report = records.daily_report;
     budgets.push({
       name: `daily report of a store-day with ${records.orders} orders`,
       limit: reportLimit,
-      measured: `${report.read_units} read units in ${report.queries} queries, ${report.median_ms} ms`,
+      measured: `${report.read_units} read units in ${report.queries} queries and ${report.other_calls} other calls, ${report.median_ms} ms (totals caught up ${records.totals_catch_up_ms} ms after the last write)`,
       pass: report.read_units <= LIMITS.reportReadUnits && report.median_ms <= LIMITS.reportMs,
     });
   } else budgets.push(missing('history page of 50', historyLimit), missing('daily report', reportLimit));

@@ -1,14 +1,19 @@
 // Measurement: the records routes against a busy store-day. One store gets `orders` orders on
-// one day in the merchant's time zone, written through the real ledger; then the real
-// handlers serve a history page of 50 and the daily report behind the counting proxy, which
-// reads the calls and read units off DynamoDB Local's own answers.
+// one day in the merchant's time zone, written through the real ledger while the local totals
+// consumer keeps the store-day totals from the table's stream (as functions/totals.ts does in
+// AWS); then the real handlers serve a history page of 50 and the daily report behind the
+// counting proxy, which reads the calls and read units off DynamoDB Local's own answers.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { createTable, localDocumentClient, localDynamoEnv } from '../../local/dynamodb.js';
 import { mapBounded } from '../../local/bounded.js';
+import { startTotalsWriter } from '../../local/totals.js';
 import { Ledger } from '../../lib/store/ledger.js';
+import { RecordsStore } from '../../lib/store/records.js';
+import { reportFromOrders } from '../../lib/records/report.js';
 import { fingerprint, orderIdFor, type Order } from '../../lib/payments/model.js';
 import { startCountingProxy, difference, type DynamoCounts } from './dynamo-proxy.js';
 import { expectStatus, type HttpHandler } from './handlers.js';
@@ -31,9 +36,11 @@ export interface RouteCost {
 
 export interface RecordsResult {
   orders: number;
-  /** `with_refunds`: orders on the page whose refunds are read (one Query each). */
+  /** `with_refunds`: orders on the page with refunds (listed without them: GET of the order has them). */
   history_page: RouteCost & { page_size: number; with_refunds: number };
   daily_report: RouteCost;
+  /** How long the totals consumer took to catch up with the day's writes after the last one. */
+  totals_catch_up_ms: number;
 }
 
 const STORE = 'bench-store';
@@ -86,6 +93,7 @@ const count = (counts: DynamoCounts) => {
 export async function measureRecords(input: RecordsInput): Promise<RecordsResult> {
   const tableName = `bench-records-${Date.now()}`;
   await createTable(input.dynamoEndpoint, tableName);
+  const totals = await startTotalsWriter({ endpoint: input.dynamoEndpoint, tableName, timeZone: 'Asia/Shanghai' });
   const ledger = new Ledger(localDocumentClient(input.dynamoEndpoint), tableName, 'Asia/Shanghai');
   await mapBounded(
     Array.from({ length: input.orders }, (_, index) => index),
@@ -94,6 +102,10 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
       await ledger.createOrder(benchOrder(index));
     },
   );
+  const caughtUp = performance.now();
+  await totals.drain();
+  const totalsCatchUpMs = Math.round(performance.now() - caughtUp);
+  await totals.close();
   const proxy = await startCountingProxy(input.dynamoEndpoint);
   try {
     Object.assign(process.env, {
@@ -103,6 +115,7 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
       UPAY_BASE_URL: 'http://127.0.0.1:9',
       KEY_STORE_FILE: join(mkdtempSync(join(tmpdir(), 'upay-bench-records-')), 'keys.json'),
       BUSINESS_TIME_ZONE: 'Asia/Shanghai',
+      DAILY_TOTALS: 'kept',
     });
     const query = (await import('../../functions/query.js')).handler as HttpHandler;
     const report = (await import('../../functions/report.js')).handler as HttpHandler;
@@ -134,10 +147,13 @@ export async function measureRecords(input: RecordsInput): Promise<RecordsResult
       if (orders.length !== 50) throw new Error('the history page does not hold 50 orders');
       withRefunds = orders.filter((order) => order.refunded_amount > 0).length;
     });
+    // The totals must say what the orders say (computed here from the store-day index, off the proxy).
+    const fromOrders = await reportFromOrders(new RecordsStore(localDocumentClient(input.dynamoEndpoint), tableName), { store_id: STORE, date: DAY, time_zone: 'Asia/Shanghai' });
     const daily = await measure(report, reportEvent, (body) => {
       if (body.orders !== input.orders) throw new Error(`the report counts ${String(body.orders)} orders, not ${input.orders}`);
+      if (!isDeepStrictEqual(body, fromOrders)) throw new Error(`the report differs from the figures of the orders: ${JSON.stringify(body)} vs ${JSON.stringify(fromOrders)}`);
     });
-    return { orders: input.orders, history_page: { ...history, page_size: 50, with_refunds: withRefunds }, daily_report: daily };
+    return { orders: input.orders, history_page: { ...history, page_size: 50, with_refunds: withRefunds }, daily_report: daily, totals_catch_up_ms: totalsCatchUpMs };
   } finally {
     await proxy.close();
   }

@@ -82,8 +82,9 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       counts[kind] = (counts[kind] ?? 0) + 1;
     }
     expect(counts).toEqual({
-      // Per function role (notify and order-events included): X-Ray; and the pipe's ListStreams.
-      'AwsSolutions-IAM5[Resource::*]': FUNCTION_IDS.length + 1,
+      // Per function role (notify and order-events included): X-Ray; the pipe's ListStreams; and the
+      // totals consumer's role again, for its event source's ListStreams.
+      'AwsSolutions-IAM5[Resource::*]': FUNCTION_IDS.length + 2,
       // Per function role that touches terminal keys.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:upay/terminals/*]': FUNCTION_IDS.filter((id) => FUNCTIONS[id].keys !== 'none').length,
       // Per schedule role: CDK's grantInvoke adds the version qualifier wildcard.
@@ -92,9 +93,9 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-COG2': 1,
       'AwsSolutions-COG8': 1,
       'AwsSolutions-SMG4': 1,
-      // The dead-letter queues: the sweep and check-in schedules', the order-events pipe's, and
-      // the step timer's (which cdk-nag's SQS3 already recognises as a redrive target).
-      'AwsSolutions-SQS3': 3,
+      // The dead-letter queues: the sweep and check-in schedules', the order-events pipe's, the
+      // totals consumer's, and the step timer's (which cdk-nag's SQS3 already recognises as a redrive target).
+      'AwsSolutions-SQS3': 4,
       'Serverless-SQSRedrivePolicy': 4,
       // Per function: none is invoked asynchronously without somewhere for its failures to go.
       'Serverless-LambdaDLQ': FUNCTION_IDS.length,

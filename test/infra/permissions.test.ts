@@ -36,7 +36,10 @@ const actionsOn = (name: FunctionId, service: string, where: (resource: string) 
   [...new Set(grantsOf(name).filter((grant) => grant.action.startsWith(`${service}:`) && where(grant.resource)).map((grant) => grant.action))].sort();
 const onTerminals = (resource: string) => resource.includes(TERMINALS);
 const onVendor = (resource: string) => resource.includes(vendorSecretId);
-const onTable = (resource: string) => resource.includes(tableId);
+// The table's items and indexes; its stream (read by the totals consumer alone) is apart.
+const onStream = (resource: string) => resource.includes(tableId) && resource.includes('StreamArn');
+const onTable = (resource: string) => resource.includes(tableId) && !onStream(resource);
+const STREAM_READ = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
 
 describe('terminal keys (invariant 5)', () => {
   it('lets the query function read terminal keys and nothing more: no PutSecretValue', () => {
@@ -101,8 +104,23 @@ describe('the ledger table', () => {
     }
   });
 
-  it('names the table and each index, never index/* or *', () => {
-    const resources = new Set(allGrants.filter((grant) => grant.action.startsWith('dynamodb:')).map((grant) => grant.resource));
+  it('lets the totals consumer write only its own items (keys TOTALS#…), never an order or a refund', () => {
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((policy) => asArray(policy.Properties.Roles as Json[]).some((role) => role.Ref === logicalId(fn('totals').role)))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+    const writes = statements.filter((statement) => asArray(statement.Action as string | string[]).some((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const statement of writes) expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOTALS#*'] } });
+  });
+
+  it('lets only the totals consumer read the stream, and only read it', () => {
+    const readers = [...new Set(allGrants.filter((grant) => onStream(grant.resource)).map((grant) => grant.name))];
+    expect(readers).toEqual(['totals']);
+    expect(actionsOn('totals', 'dynamodb', onStream)).toEqual(STREAM_READ);
+  });
+
+  it('names the table and each index, never index/* or * (but for listing streams, which takes no resource)', () => {
+    const resources = new Set(allGrants.filter((grant) => grant.action.startsWith('dynamodb:') && grant.action !== 'dynamodb:ListStreams').map((grant) => grant.resource));
     for (const resource of resources) {
       expect(resource).toContain(tableId);
       expect(resource).not.toMatch(/\*/);
@@ -124,13 +142,15 @@ describe('the ledger table', () => {
 });
 
 describe('policies as a whole', () => {
-  it('has no Resource "*" but for X-Ray and the pipe listing streams, whose calls take no resource', () => {
+  it('has no Resource "*" but for X-Ray and the stream consumers listing streams, whose calls take no resource', () => {
     const everyRole = Object.keys(resourcesOf(template, 'AWS::IAM::Role')).flatMap(grantsOfRole);
     const anywhere = everyRole.filter((grant) => grant.resource === '"*"').map((grant) => grant.action);
     expect(anywhere.length).toBeGreaterThan(0);
     for (const action of anywhere) expect(action).toMatch(/^xray:|^dynamodb:ListStreams$/);
     const pipeRole = logicalId(stack.node.findChild('Events').node.findChild('PipeRole'));
     expect(grantsOfRole(pipeRole).filter((grant) => grant.resource === '"*"').map((grant) => grant.action)).toEqual(['dynamodb:ListStreams']);
+    const listers = [...new Set(allGrants.filter((grant) => grant.action === 'dynamodb:ListStreams').map((grant) => grant.name))];
+    expect(listers).toEqual(['totals']);
   });
 
   it('grants no wildcard action', () => {

@@ -8,6 +8,8 @@ import { FUNCTIONS, FUNCTION_IDS, type FunctionId } from '../../infra/functions.
 import { BREAK_GLASS_TAG } from '../../infra/keys.js';
 import { FLEET_HEARTBEAT_HOURS, NEAR_TIMEOUT_SHARE, PAY_P99_MS, SELF_PACED_RESERVE_SECONDS } from '../../infra/monitoring.js';
 import { STREAM_FILTER } from '../../infra/order-events.js';
+import { ITERATOR_AGE_ALARM_MS } from '../../infra/totals.js';
+import { CHANGES_PER_WRITE } from '../../lib/totals/apply.js';
 import { EVENT_SOURCE, eventHeads } from '../../lib/events/order-events.js';
 import { loadConfig } from '../../lib/api/config.js';
 import { stepBudgetMs } from '../../lib/payments/claim.js';
@@ -268,6 +270,36 @@ describe('order events', () => {
   });
 });
 
+describe('store-day totals consumer', () => {
+  const tableId = logicalId(stack.node.findChild('Ledger').node.findChild('Table'));
+  const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'));
+
+  it('reads the table stream from its oldest record, order and refund writes only, into the totals function', () => {
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: functionLogicalId('totals') },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: CHANGES_PER_WRITE,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(STREAM_FILTER) }] },
+    });
+  });
+
+  it('halves a failing batch, retries a bounded number of times, then sends the positions to its own dead-letter queue', () => {
+    const dlq = logicalId(stack.node.findChild('StoreDayTotals').node.findChild('DeadLetters'));
+    expect(mappings[0]?.Properties).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+  });
+
+  it('alarms on its dead letters, its errors, its iterator age and on totals a report found inconsistent', () => {
+    for (const name of ['Totals-DeadLetters', 'totals-Errors', 'Totals-Inconsistent']) template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `UpayBackend-${name}` });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'UpayBackend-Totals-IteratorAge', MetricName: 'IteratorAge', Threshold: ITERATOR_AGE_ALARM_MS });
+  });
+});
+
 describe('recovery and operations context', () => {
   it('adopts a table by name: no table created, the functions use it, the pipe reads the given stream', () => {
     everything.template.resourceCountIs('AWS::DynamoDB::Table', 0);
@@ -285,10 +317,15 @@ describe('recovery and operations context', () => {
     expect(before?.Properties).not.toHaveProperty('Name');
   });
 
-  it('adopts a table without a stream: no pipe, no enrichment function, and a synth warning', () => {
+  it('adopts a table without a stream: no pipe, no enrichment function, no totals consumer, and a synth warning', () => {
     const noStream = synthStack({ tableName: 'upay-restored' });
     noStream.template.resourceCountIs('AWS::Pipes::Pipe', 0);
     expect(noStream.stack.functions['order-events']).toBeUndefined();
+    expect(noStream.stack.functions.totals).toBeUndefined();
+    noStream.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    // A restored table holds totals items marked complete that nothing keeps up any more: reports read the orders.
+    expect(variablesOf(noStream, 'report')).not.toHaveProperty('DAILY_TOTALS');
+    expect(variablesOf(full, 'report')).toMatchObject({ DAILY_TOTALS: 'kept' });
     Annotations.fromStack(noStream.stack).hasWarning('/UpayBackend', Match.stringLikeRegexp('no tableStreamArn'));
   });
 

@@ -38,9 +38,9 @@ const fnProps = (name: (typeof FUNCTION_IDS)[number]) => {
 };
 
 describe('functions', () => {
-  it('builds exactly one function per operation, plus the timer worker, the sweep, the fleet check-in and the order-events enrichment', () => {
-    expect(Object.keys(functions)).toHaveLength(HTTP_FUNCTIONS.length + 4);
-    expect(FUNCTION_IDS).toEqual(expect.arrayContaining([...HTTP_FUNCTIONS, 'timer', 'sweep', 'checkin-fleet', 'order-events']));
+  it('builds exactly one function per operation, plus the timer worker, the sweep, the fleet check-in, the order-events enrichment and the totals consumer', () => {
+    expect(Object.keys(functions)).toHaveLength(HTTP_FUNCTIONS.length + 5);
+    expect(FUNCTION_IDS).toEqual(expect.arrayContaining([...HTTP_FUNCTIONS, 'timer', 'sweep', 'checkin-fleet', 'order-events', 'totals']));
     for (const name of FUNCTION_IDS) expect(functions[functionLogicalId(name)], name).toBeDefined();
   });
 

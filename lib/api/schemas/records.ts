@@ -54,7 +54,12 @@ export const resolveBody = z.strictObject({
 
 const nextCursor = z.string().nullable().meta({ description: 'Pass as cursor for the next page; null at the end' });
 
-export const historyPageSchema = z.object({ orders: z.array(orderView), next_cursor: nextCursor }).meta({ id: 'OrderPage' });
+/** An order as a day's list shows it: without its refunds, so a page is one read (GET /v1/orders/{order_id} has them). */
+export const orderListing = orderView
+  .omit({ refunds: true })
+  .meta({ id: 'OrderListing', description: 'An order as listed: the order without `refunds`; `refunded_amount` is what they refunded. GET /v1/orders/{order_id} lists them.' });
+
+export const historyPageSchema = z.object({ orders: z.array(orderListing), next_cursor: nextCursor }).meta({ id: 'OrderPage' });
 
 export const attentionPageSchema = z
   .object({
@@ -89,6 +94,6 @@ export const dailyReportSchema = z
     open: z.number().int(),
     attention: z.number().int(),
   })
-  .meta({ id: 'DailyReport', description: 'Amounts in integer cents. paid: PAID/PARTIAL_REFUNDED/REFUNDED at their total; refunded: amount refunded of them; reversed: CANCELED in full; by_*: the paid orders.' });
+  .meta({ id: 'DailyReport', description: 'Amounts in integer cents. paid: PAID/PARTIAL_REFUNDED/REFUNDED at their total; refunded: amount refunded of them; reversed: CANCELED in full; by_*: the paid orders; open: orders awaiting the provider; attention: cases awaiting a person (orders, and refunds of them).' });
 
 export const terminalsPageSchema = z.object({ terminals: z.array(terminalSchema), next_cursor: nextCursor }).meta({ id: 'TerminalPage' });

@@ -34,8 +34,9 @@ export function startTestStack(options: LocalStackOptions = {}): Promise<LocalSt
     sweepEveryMs: 0,
     // Steps run only when a test asks (stack.runDue): the table changes only by what it sends.
     timer: 'driven',
-    // The stream reader adds load; only the order-events test asks for it.
+    // The stream readers add load; only the order-events and records tests ask for them.
     orderEvents: false,
+    totals: false,
     ...options,
     env: { ...FAST_TIMINGS, ...options.env },
   });
