@@ -12,6 +12,8 @@ import { UpayClient } from '../../lib/upay/index.js';
 import { createDocumentClient } from '../../lib/store/client.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { orderIdFor } from '../../lib/payments/model.js';
+import { stepBudgetMs } from '../../lib/payments/claim.js';
+import { loadConfig } from '../../lib/api/config.js';
 import { installMemoryDynamo } from './memory-dynamo.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { createProviderFake } from './provider-fake.js';
@@ -83,6 +85,19 @@ export interface OverheadResult {
 type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Long enough for any pay to send (a pay past it is never sent). */
+const REQUEST_LIFETIME_MS = 2_000;
+
+/** Runs `call` with the handlers' clock (Date.now) one request lifetime ahead. */
+async function aLifetimeLater<T>(call: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + REQUEST_LIFETIME_MS + 1;
+  try {
+    return await call();
+  } finally {
+    Date.now = realNow;
+  }
+}
 const GC_MINOR = 1;
 const GC_MAJOR = 4;
 
@@ -120,14 +135,17 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       UPAY_BASE_URL: 'https://upay.bench.invalid',
       UPAY_PUBLIC_KEY_PEM: provider.publicKeyPem,
       NOTIFY_URL: 'https://api.bench.invalid/v1/upay/notify',
-      // Only so that an in-progress pay answers 202 at once and is due for reconcile at once.
+      // Only so that an in-progress pay answers 202 at once; the reconcile step runs with the
+      // clock a request lifetime ahead, so the order it prepared is due at once.
       PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
+      REQUEST_LIFETIME_MS: String(REQUEST_LIFETIME_MS),
       RECONCILE_RESERVE_MS: '0',
     });
     delete process.env.KEY_STORE_FILE;
     delete process.env.DYNAMODB_ENDPOINT;
     const handlers: Handlers = await loadHandlers();
+    // Just over one reconcile step: the invocation takes the due order, finds nothing more and ends.
+    const reconcileBudgetMs = stepBudgetMs({ providerTimeoutMs: loadConfig().PROVIDER_TIMEOUT_MS }) + 500;
     const fakeCpu = () => dynamo.cpuMs() + provider.cpuMs() + secrets.cpuMs();
     const gcIn = (from: number, to: number) => gcPauses.filter((entry) => entry.startTime >= from && entry.startTime <= to);
 
@@ -207,10 +225,9 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
           return {
             prepare: async () => {
               await pay(terminalSn, BARCODE_PAID_AT_FIRST_QUERY);
-              await sleep(2);
             },
             invoke: async () => {
-              const report = (await handlers.reconcile({}, lambdaContext('reconcile', 2_000))) as { processed: number };
+              const report = (await aLifetimeLater(() => handlers.reconcile({}, lambdaContext('reconcile', reconcileBudgetMs)))) as { processed: number };
               if (report.processed !== 1) throw new Error(`reconcile processed ${report.processed}`);
             },
           };

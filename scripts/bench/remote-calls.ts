@@ -28,6 +28,8 @@ import {
   reversalEvent,
 } from './requests.js';
 
+/** Long enough for any pay to send on a busy machine (a pay past it is never sent). */
+const REQUEST_LIFETIME_MS = 2_000;
 export interface RemoteCallsInput {
   dynamoEndpoint: string;
   samples: number;
@@ -168,10 +170,10 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
       UPAY_BASE_URL: sandbox.url,
       UPAY_PUBLIC_KEY_PEM: sandbox.publicKeyPem,
       NOTIFY_URL: sink.url,
-      // Only so that an in-progress pay answers 202 at once and is due for reconcile at once;
-      // no path counted here waits on these timings.
+      // Only so that an in-progress pay answers 202 at once and is due for reconcile soon (a pay
+      // past its lifetime is never sent); no path counted here waits on these timings.
       PAY_IN_REQUEST_MS: '1',
-      REQUEST_LIFETIME_MS: '1',
+      REQUEST_LIFETIME_MS: String(REQUEST_LIFETIME_MS),
       RECONCILE_RESERVE_MS: '0',
     });
     delete process.env.KEY_STORE_FILE;
@@ -237,7 +239,7 @@ export async function measureRemoteCalls(input: RemoteCallsInput): Promise<Remot
     const tick = () => handlers.reconcile({}, lambdaContext('reconcile', 20_000));
     const openOrders = async (count: number) => {
       for (let i = 0; i < count; i += 1) await pay(BARCODE_PAID_AT_FIRST_QUERY);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, REQUEST_LIFETIME_MS + 5));
     };
     await openOrders(1);
     await tick();
