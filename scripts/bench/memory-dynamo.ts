@@ -117,8 +117,12 @@ export function installMemoryDynamo(): MemoryDynamo {
     } else if (input.IndexName === 'due') {
       const upTo = values[':now'] === undefined ? Infinity : Number(values[':now']);
       found = [...items.values()].filter((item) => item.due_shard === values[':shard'] && Number(item.due_at) <= upTo).sort((a, b) => Number(a.due_at) - Number(b.due_at));
+    } else if (input.IndexName === 'attention') {
+      // The open-cases gauge reconcile reports (lib/store/records.ts countOpenCases).
+      found = [...items.values()].filter((item) => item.attention_shard === values[':shard']);
     } else throw new Error(`unsupported index ${input.IndexName}`);
-    return { Items: copy(found.slice(0, input.Limit ?? found.length)), $metadata: {} };
+    const page = found.slice(0, input.Limit ?? found.length);
+    return input.Select === 'COUNT' ? { Count: page.length, $metadata: {} } : { Items: copy(page), Count: page.length, $metadata: {} };
   };
   mock.onAnyCommand().callsFake((input: Record<string, unknown>) => settled(() => answer(input)));
 
