@@ -44,7 +44,7 @@ export interface FleetRun {
   terminals_per_second: number;
   report: FleetReport;
   /** Secrets Manager writes (PutSecretValue) seen by the mocked client, paced run only. */
-  secrets_writes?: { total: number; max_in_any_second: number; mean_per_second: number };
+  secrets_writes?: { total: number; max_in_any_second: number; mean_per_second: number; first_to_last_per_second: number };
   provider_checkins: number;
 }
 
@@ -183,7 +183,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
         seconds: round(seconds, 2),
         terminals_per_second: round(total.checked_in / seconds, 1),
         report: total,
-        ...(writes.length > 0 ? { secrets_writes: { total: writes.length, max_in_any_second: maxPerSecond(writes), mean_per_second: round(writes.length / seconds, 1) } } : {}),
+        ...(writes.length > 1 ? { secrets_writes: { total: writes.length, max_in_any_second: maxPerSecond(writes), mean_per_second: round(writes.length / seconds, 1), first_to_last_per_second: round(((writes.length - 1) * 1000) / (Math.max(...writes) - Math.min(...writes)), 1) } } : {}),
         provider_checkins: checkinsAfter - checkinsBefore,
       });
       console.error(`bench: fleet ${name}: ${total.checked_in} checked in, ${round(seconds, 1)} s`);

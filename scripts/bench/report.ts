@@ -167,7 +167,7 @@ function markdown(report: BenchReport): string {
           run.concurrency,
           run.seconds,
           run.terminals_per_second,
-          run.secrets_writes ? `${run.secrets_writes.total} (${run.secrets_writes.max_in_any_second} / ${run.secrets_writes.mean_per_second})` : '—',
+          run.secrets_writes ? `${run.secrets_writes.total} (${run.secrets_writes.max_in_any_second} / ${run.secrets_writes.mean_per_second}; first to last ${run.secrets_writes.first_to_last_per_second}/s)` : '—',
           `${run.report.checked_in} / ${run.report.failed + run.report.unconfirmed + run.report.parked}`,
           run.provider_checkins,
         ]),
