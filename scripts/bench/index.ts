@@ -133,7 +133,8 @@ try {
         activationConcurrency: SETTINGS.fleet_activation_concurrency,
         pacedWindowSeconds: SETTINGS.fleet_paced_window_seconds,
       } satisfies FleetInput,
-      { timeoutMs: 300_000 },
+      // A safety net, not a speed budget: on a busy machine DynamoDB Local slows the runs severalfold.
+      { timeoutMs: 480_000 },
     ),
   );
 } catch (error) {
