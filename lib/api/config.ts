@@ -4,7 +4,8 @@ import * as z from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 
-const configSchema = z.object({
+// Built on first read (the first request), not at import: see lib/api/schemas/payments.ts.
+const configSchema = z.lazy(() => z.object({
   TABLE_NAME: z.string().min(1),
   UPAY_BASE_URL: z.url(),
   /** Secrets are `<prefix>/terminals/<terminal_sn>` in Secrets Manager. */
@@ -71,7 +72,7 @@ const configSchema = z.object({
       }
     })
     .default('Asia/Shanghai'),
-});
+}));
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -3,11 +3,12 @@
 // Lambda client is loaded only then, so it costs the daily run's cold start nothing.
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { tracer } from './observability.js';
+import { environmentCredentials } from '../aws/credentials.js';
 
 let lambda: LambdaClient | undefined;
 
 export async function continueAsync(functionArn: string, payload: unknown): Promise<void> {
   const sdk = await import('@aws-sdk/client-lambda');
-  lambda ??= tracer.captureAWSv3Client(new sdk.LambdaClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } }));
+  lambda ??= tracer.captureAWSv3Client(new sdk.LambdaClient({ credentials: environmentCredentials(), maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } }));
   await lambda.send(new sdk.InvokeCommand({ FunctionName: functionArn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
 }

@@ -99,7 +99,7 @@ interface RouteDoc {
   summary: string;
   description?: string;
   body?: z.ZodType;
-  path?: z.ZodObject;
+  path?: z.ZodType;
   query?: z.ZodType;
   example?: unknown;
   /** The answer's example, when it is not an order or a terminal. */
@@ -155,7 +155,7 @@ const DOCS: Record<string, RouteDoc> = {
     summary: 'Find an order by client_sn or by the provider’s sn; or with date, the store’s orders of that day (cashier)',
     description:
       'With `client_sn` or `sn`: that order. With `date` (a day in the merchant’s time zone): `{orders, next_cursor}`, the store’s orders of the day newest first, each without its refunds (one read per page; `refunded_amount` sums them, GET of the order lists them), optionally only one terminal’s or one status’s; pass `next_cursor` back as `cursor` for the next page (null at the end). Pages neither repeat nor skip an order while new ones arrive. A filtered page may hold fewer than `limit` orders and still have a next page.',
-    query: z.object({ ...orderLookup.shape, ...historyQuery.partial().shape }),
+    query: z.object({ ...orderLookup.unwrap().shape, ...historyQuery.unwrap().partial().shape }),
     answers: { 200: z.union([orderView, historyPageSchema]) },
   },
   'POST /v1/orders/{order_id}/refunds': {

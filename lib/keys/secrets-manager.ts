@@ -7,6 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { environmentCredentials } from '../aws/credentials.js';
 import { DEFAULT_CACHE_TTL_MS, TtlCache } from './cache.js';
 import { parseJson, sameKey, storedTerminalKey, terminalKeyJson, toTerminalKey, toVendorCredentials } from './codec.js';
 import { KeyExistsError, KeyNotFoundError, KeyStoreError, KeyStoreUnavailableError } from './port.js';
@@ -17,12 +18,14 @@ import type { KeyStore, StoredKey, TerminalKey, VendorCredentials } from './port
  * because without it a `requestTimeout` only logs a warning) and few retries, so a throttled
  * or slow Secrets Manager costs a pay request seconds, not the API Gateway's 30 s.
  * `overrides` win per top-level setting: a `requestHandler` given replaces these limits whole,
- * so it must bring its own `requestTimeout` and `throwOnRequestTimeout`.
+ * so it must bring its own `requestTimeout` and `throwOnRequestTimeout`. Credentials: the
+ * environment's (lib/aws/credentials.ts) unless given.
  */
 export function createSecretsManagerClient(overrides: SecretsManagerClientConfig = {}): SecretsManagerClient {
   return new SecretsManagerClient({
     maxAttempts: 3,
     retryMode: 'standard',
+    credentials: environmentCredentials(),
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
     ...overrides,
   });

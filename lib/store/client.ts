@@ -1,9 +1,11 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { environmentCredentials } from '../aws/credentials.js';
 
 export interface DocumentClientOptions {
   endpoint?: string;
   region?: string;
+  /** Default: the environment's (Lambda's role; the local stack's DynamoDB Local key). */
   credentials?: DynamoDBClientConfig['credentials'];
   /** Per attempt; DynamoDB answers in single-digit ms, so a slow call is a sick connection. */
   requestTimeoutMs?: number;
@@ -21,7 +23,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
   const client = new DynamoDBClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    credentials: options.credentials ?? environmentCredentials(),
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1_000, requestTimeout: options.requestTimeoutMs ?? 3_000, throwOnRequestTimeout: options.throwOnRequestTimeout ?? true },
   });

@@ -1,6 +1,7 @@
 // The step timer on SQS delay messages: one message per wake-up, delayed until its item is
 // due. SQS delays at most 15 minutes; a step further out arrives early and the worker sends
 // it again with the remaining delay (lib/payments/reconcile.ts, `advance`).
+import { environmentCredentials } from '../aws/credentials.js';
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { timerBody, type StepTimer, type TimerItem } from './port.js';
 
@@ -13,6 +14,7 @@ const RESENDS = 2;
 
 export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
   return new SQSClient({
+    credentials: environmentCredentials(),
     maxAttempts: 3,
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },

@@ -1,4 +1,6 @@
-// The performance budgets of issue 7, judged on the measured figures.
+// The performance budgets (issues 7 and 14), judged on the measured figures. Timings are
+// judged only as ratios to a floor measured in the same run (this machine's speed changes
+// from run to run); counts are judged as counts.
 import type { RemoteCallsResult } from './remote-calls.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { OverheadResult } from './overhead.js';
@@ -9,6 +11,7 @@ import type { PartitionsResult } from './partitions.js';
 import type { TimerResult } from './timer.js';
 import type { TimerCost } from './cost.js';
 import { timerBudgets } from './timer-judge.js';
+import { BUNDLE_BUDGET_BYTES } from '../../infra/bundling.js';
 
 export interface Budget {
   name: string;
@@ -31,12 +34,17 @@ export interface Measured {
 }
 
 export const LIMITS = {
-  bundleBytes: 400 * 1024,
+  bundleBytes: BUNDLE_BUDGET_BYTES,
+  /** Every function's init ≤ this × the empty-handler floor. */
   initFactor: 2,
+  /** Our CPU on the request's own thread. */
   overheadP99Ms: 2,
-  endToEndAddedMs: 15,
-  fleetPacedPerSecond: 36,
-  fleetUnpacedPerSecond: 300,
+  /** pay p50 ≤ this × (direct provider call p50 + 2 × DynamoDB write p50). */
+  payToFloorFactor: 1.5,
+  /** The paced fleet run reaches at least this share of its configured pace. */
+  fleetPacedShare: 0.9,
+  /** The unpaced fleet run reaches at least this share of a bare check-in loop's rate. */
+  fleetUnpacedShare: 0.5,
   reportReadUnits: 60,
   reportMs: 1_000,
   partitionPaymentsPerSecond: 5_000,
@@ -75,8 +83,8 @@ export function judge(measured: Measured): Budget[] {
   );
 
   const cold = measured.cold_start;
-  const sizeLimit = `every bundle ≤ ${LIMITS.bundleBytes / 1024} KB minified`;
-  const initLimit = `init ≤ ${LIMITS.initFactor}× the empty-handler floor`;
+  const sizeLimit = `every bundle ≤ ${LIMITS.bundleBytes / 1024 / 1024} MB minified`;
+  const initLimit = `init ≤ ${LIMITS.initFactor}× the empty-handler floor of the same run`;
   if (cold) {
     const largest = [...cold.functions].sort((a, b) => b.bytes - a.bytes)[0];
     const over = cold.functions.filter((one) => one.bytes > LIMITS.bundleBytes);
@@ -96,55 +104,61 @@ export function judge(measured: Measured): Budget[] {
     });
   } else budgets.push(missing('bundle size', sizeLimit), missing('module initialisation', initLimit));
 
+  // process.cpuUsage() counts every thread (V8's concurrent GC and compiler too): reported,
+  // not judged. The budget is our CPU on the request's own thread.
   const overhead = measured.overhead;
-  const overheadLimit = `p99 ≤ ${LIMITS.overheadP99Ms} ms CPU per request, every operation`;
+  const overheadLimit = `p99 ≤ ${LIMITS.overheadP99Ms} ms CPU per request on the request's thread, every operation`;
   if (overhead) {
-    const worst = [...overhead.operations].sort((a, b) => b.cpu_ms.p99 - a.cpu_ms.p99)[0];
-    const over = overhead.operations.filter((one) => one.cpu_ms.p99 > LIMITS.overheadP99Ms);
-    budgets.push({
-      name: 'handler overhead (process.cpuUsage, fakes subtracted)',
-      limit: overheadLimit,
-      measured: `worst ${worst?.operation} p99 ${worst?.cpu_ms.p99} ms (p50 ${worst?.cpu_ms.p50}); over: ${over.map((one) => `${one.operation} ${one.cpu_ms.p99}`).join(', ') || 'none'}`,
-      pass: over.length === 0,
-    });
     const pathWorst = [...overhead.operations].sort((a, b) => b.request_path_ms.p99 - a.request_path_ms.p99)[0];
     const pathOver = overhead.operations.filter((one) => one.request_path_ms.p99 > LIMITS.overheadP99Ms);
     budgets.push({
-      name: 'handler overhead, request thread only (min(CPU, wall) − fakes)',
+      name: 'handler overhead, request thread (min(CPU, wall) − fakes)',
       limit: overheadLimit,
       measured: `worst ${pathWorst?.operation} p99 ${pathWorst?.request_path_ms.p99} ms (p50 ${pathWorst?.request_path_ms.p50}); over: ${pathOver.map((one) => `${one.operation} ${one.request_path_ms.p99}`).join(', ') || 'none'}`,
       pass: pathOver.length === 0,
     });
-  } else budgets.push(missing('handler overhead', overheadLimit));
+  } else budgets.push(missing('handler overhead, request thread', overheadLimit));
 
-  const e2eLimit = `p50 ≤ direct call p50 + ${LIMITS.endToEndAddedMs} ms`;
-  for (const operation of ['pay', 'query']) {
-    const pair = measured.end_to_end?.operations.find((one) => one.operation === operation);
-    budgets.push(
-      pair
-        ? {
-            name: `end-to-end ${operation} vs direct call`,
-            limit: e2eLimit,
-            measured: `${pair.end_to_end_ms.p50} ms vs ${pair.direct_ms.p50} ms (+${pair.added_p50_ms} ms)`,
-            pass: pair.added_p50_ms <= LIMITS.endToEndAddedMs,
-          }
-        : missing(`end-to-end ${operation} vs direct call`, e2eLimit),
-    );
-  }
-
-  const runs = measured.fleet?.runs;
-  const paced = runs?.find((run) => run.name === 'paced');
-  const unpaced = runs?.find((run) => run.name === 'unpaced');
-  const pacedLimit = `≥ ${LIMITS.fleetPacedPerSecond} terminals/s`;
-  const unpacedLimit = `≥ ${LIMITS.fleetUnpacedPerSecond} terminals/s`;
+  const e2eLimit = `p50 ≤ ${LIMITS.payToFloorFactor} × (direct provider call p50 + 2 × DynamoDB write p50), both measured in the same run`;
+  const payPair = measured.end_to_end?.operations.find((one) => one.operation === 'pay');
+  const write = payPair?.dynamodb_write_ms;
   budgets.push(
-    paced
-      ? { name: `fleet check-in, paced (${paced.paced_writes_per_second} writes/s)`, limit: pacedLimit, measured: `${paced.terminals_per_second} terminals/s (${paced.terminals} in ${paced.seconds} s)`, pass: paced.terminals_per_second >= LIMITS.fleetPacedPerSecond && paced.report.checked_in === paced.terminals }
+    payPair && write && payPair.ratio_to_floor_p50 !== undefined
+      ? {
+          name: 'end-to-end pay vs its physical floor',
+          limit: e2eLimit,
+          measured: `${payPair.end_to_end_ms.p50} ms vs ${payPair.direct_ms.p50} + 2 × ${write.p50} ms = ${payPair.ratio_to_floor_p50}×`,
+          pass: payPair.ratio_to_floor_p50 <= LIMITS.payToFloorFactor,
+        }
+      : missing('end-to-end pay vs its physical floor', e2eLimit),
+  );
+
+  const fleet = measured.fleet;
+  const paced = fleet?.runs.find((run) => run.name === 'paced');
+  const unpaced = fleet?.runs.find((run) => run.name === 'unpaced');
+  // The pacer's rate: key writes from the first to the last (the window's start and drain are not its doing).
+  const pacedLimit = `key writes ≥ ${LIMITS.fleetPacedShare * 100} % of the configured pace, nothing failed`;
+  const pacedRate = paced?.secrets_writes?.first_to_last_per_second;
+  const unpacedLimit = `≥ ${LIMITS.fleetUnpacedShare * 100} % of a bare loop of provider check-ins and key writes at the same concurrency, nothing failed`;
+  const nothingFailed = (run: FleetResult['runs'][number]) => run.report.failed + run.report.unconfirmed + run.report.parked === 0 && run.report.checked_in > 0;
+  budgets.push(
+    paced && paced.paced_writes_per_second !== null && pacedRate !== undefined
+      ? {
+          name: `fleet check-in, paced (${paced.paced_writes_per_second} writes/s)`,
+          limit: pacedLimit,
+          measured: `${pacedRate} key writes/s first to last = ${round2((pacedRate / paced.paced_writes_per_second) * 100)} % (${paced.report.checked_in} checked in in ${paced.seconds} s, ${paced.terminals_per_second} terminals/s)`,
+          pass: pacedRate >= LIMITS.fleetPacedShare * paced.paced_writes_per_second && nothingFailed(paced),
+        }
       : missing('fleet check-in, paced', pacedLimit),
   );
   budgets.push(
-    unpaced
-      ? { name: `fleet check-in, unpaced (concurrency ${unpaced.concurrency})`, limit: unpacedLimit, measured: `${unpaced.terminals_per_second} terminals/s (${unpaced.terminals} in ${unpaced.seconds} s)`, pass: unpaced.terminals_per_second >= LIMITS.fleetUnpacedPerSecond && unpaced.report.checked_in === unpaced.terminals }
+    unpaced && fleet
+      ? {
+          name: `fleet check-in, unpaced (concurrency ${unpaced.concurrency})`,
+          limit: unpacedLimit,
+          measured: `${unpaced.terminals_per_second} terminals/s (${unpaced.report.checked_in} in ${unpaced.seconds} s) vs bare loop ${fleet.bare_loop.terminals_per_second}/s = ${round2((unpaced.terminals_per_second / fleet.bare_loop.terminals_per_second) * 100)} %`,
+          pass: unpaced.terminals_per_second >= LIMITS.fleetUnpacedShare * fleet.bare_loop.terminals_per_second && nothingFailed(unpaced) && fleet.bare_loop.failed === 0,
+        }
       : missing('fleet check-in, unpaced', unpacedLimit),
   );
   const records = measured.records;
@@ -190,3 +204,5 @@ export function judge(measured: Measured): Budget[] {
   budgets.push(...timerBudgets(measured.timer, measured.timer_cost));
   return budgets;
 }
+
+const round2 = (value: number) => Math.round(value * 10) / 10;

@@ -1,8 +1,7 @@
 // Every function bundled exactly as `cdk deploy` bundles it (the options of infra/bundling.ts,
 // as scripts/bundle-sizes.ts does), written with its source map to a temporary directory
-// whose node_modules points at ours (for the `@aws-sdk/*` externals the Lambda runtime
-// provides); plus an empty handler bundled the same way (the floor), and each function with
-// the AWS SDK bundled in, to test that as a proposal.
+// whose node_modules points at ours (where the packages left out would be found, were they
+// ever imported); plus an empty handler bundled the same way (the floor).
 import { deployedBuildOptions } from '../esbuild-options.js';
 import { build, type Metafile } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -15,7 +14,7 @@ export interface Bundle {
   name: string;
   file: string;
   bytes: number;
-  /** The bare specifiers left to the runtime (the AWS SDK packages it imports). */
+  /** The bare specifiers left out of the bundle (imported on demand only). */
   externals: string[];
   /** Minified bytes by source package (ours by top folder). */
   by_source: { source: string; bytes: number }[];
@@ -51,14 +50,13 @@ function bySource(metafile: Metafile): { source: string; bytes: number }[] {
 }
 
 /** Bundles `name` (a function of infra/functions.ts, or the empty handler) into `<dir>/<label>/index.mjs`. */
-export async function bundle(dir: string, name: string | null, label: string, options: { sdkBundled?: boolean } = {}): Promise<Bundle> {
+export async function bundle(dir: string, name: string | null, label: string): Promise<Bundle> {
   const outdir = join(dir, label);
   mkdirSync(outdir, { recursive: true });
   const file = join(outdir, 'index.mjs');
   const result = await build({
     ...deployedBuildOptions(),
     ...(name === null ? { stdin: { contents: EMPTY_HANDLER, loader: 'ts', resolveDir: PROJECT_ROOT } } : { entryPoints: [entryOf(name)] }),
-    ...(options.sdkBundled ? { external: [] } : {}),
     outfile: file,
     metafile: true,
   });

@@ -3,9 +3,12 @@
 // provider answer delayed by an injected fault. Runs, on the same activated fleet, each on
 // the next "day" (so every terminal is due again):
 //  1. as deployed: paced at the configured Secrets Manager writes/s, keys in Secrets
-//     Manager through the real adapter (mocked SDK client with a modelled service latency);
-//  2. unpaced, the key store answering instantly (in memory), at the configured concurrency;
-//  3. optionally the same at another concurrency than the configured one, to test a proposal.
+//     Manager through the real adapter (mocked SDK client with a modelled service latency),
+//     for a window of one invocation (its rate is the pacer's: a longer run only repeats it);
+//  2. unpaced, the key store answering instantly (in memory), at the configured concurrency,
+//     over the whole fleet;
+//  3. the floor of 2: a bare loop of provider check-ins and key writes (the same client and
+//     in-memory store, no registry, no leases) at the same concurrency.
 import { createTable, localDocumentClient, LOCAL_AWS } from '../../local/dynamodb.js';
 import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
@@ -27,8 +30,8 @@ export interface FleetInput {
   /** Modelled Secrets Manager answer time in the paced run. */
   secretsLatencyMs: number;
   activationConcurrency: number;
-  /** Also run unpaced at this concurrency (a proposed setting), unless it is the configured one. */
-  proposedConcurrency?: number;
+  /** How long the paced run takes check-ins (it then finishes those in flight and stops). */
+  pacedWindowSeconds: number;
 }
 
 export interface FleetRun {
@@ -41,8 +44,17 @@ export interface FleetRun {
   terminals_per_second: number;
   report: FleetReport;
   /** Secrets Manager writes (PutSecretValue) seen by the mocked client, paced run only. */
-  secrets_writes?: { total: number; max_in_any_second: number; mean_per_second: number };
+  secrets_writes?: { total: number; max_in_any_second: number; mean_per_second: number; first_to_last_per_second: number };
   provider_checkins: number;
+}
+
+/** Provider check-ins and key writes alone, as fast as the concurrency allows. */
+export interface BareLoop {
+  concurrency: number;
+  terminals: number;
+  seconds: number;
+  terminals_per_second: number;
+  failed: number;
 }
 
 export interface FleetResult {
@@ -53,6 +65,7 @@ export interface FleetResult {
   configured: { concurrency: number; writes_per_second: number; page_size: number; reserve_ms: number };
   activation: { seconds: number; per_second: number; how: string };
   runs: FleetRun[];
+  bare_loop: BareLoop;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -78,6 +91,24 @@ async function control(sandboxUrl: string, method: string, path: string, body?: 
   const response = await fetch(`${sandboxUrl}/_sandbox/${path}`, { method, signal: AbortSignal.timeout(10_000), headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (!response.ok) throw new Error(`sandbox control ${method} ${path}: ${response.status}`);
   return (await response.json()) as Record<string, unknown>;
+}
+
+/** Every terminal checked in at the provider and its new key written, `concurrency` at a time. */
+async function checkinLoop(upay: UpayClient, keys: KeyStore, terminals: TerminalKey[], concurrency: number, timeoutMs: number): Promise<BareLoop> {
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let one = terminals[next++]; one !== undefined; one = terminals[next++]) {
+      const current = await keys.current(one.terminal_sn);
+      const outcome = await upay.checkin({ sn: current.terminal_sn, key: current.terminal_key }, { device_id: current.device_id }, { timeoutMs });
+      if (outcome.kind === 'checked_in') await keys.rotate({ ...current, terminal_key: outcome.terminal_key });
+      else failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { concurrency, terminals: terminals.length, seconds: round(seconds, 2), terminals_per_second: round((terminals.length - failed) / seconds, 1), failed };
 }
 
 export async function measureFleet(input: FleetInput): Promise<FleetResult> {
@@ -115,7 +146,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
 
     await control(sandbox.url, 'POST', 'faults', { kind: 'delay', delay_ms: input.delayMs, path: '/terminal/checkin' });
     const runs: FleetRun[] = [];
-    const run = async (name: string, keyStore: KeyStore, keyStoreName: string, perSecond: number | null, concurrency: number, day: number) => {
+    const run = async (name: string, keyStore: KeyStore, keyStoreName: string, perSecond: number | null, concurrency: number, day: number, windowMs = LAMBDA_BUDGET_MS - RESERVE_MS) => {
       const checkinsBefore = ((await control(sandbox.url, 'GET', 'stats')).by_path as Record<string, number>)['/terminal/checkin'] ?? 0;
       const writesFrom = secrets.calls.length;
       const started = performance.now();
@@ -123,13 +154,15 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
       const total: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0, keys_scheduled_for_deletion: 0 };
       let cursor: string | undefined;
       // One Lambda invocation's budget per round; the real function hands its cursor on the same way.
-      for (let round = 0; round < 10; round += 1) {
+      // A run with a shorter window stops after one round.
+      const rounds = windowMs < LAMBDA_BUDGET_MS - RESERVE_MS ? 1 : 10;
+      for (let round = 0; round < rounds; round += 1) {
         const invocationStarted = performance.now();
         const report = await checkInFleet(deps, {
           ...(cursor !== undefined ? { cursor } : {}),
           concurrency,
           pacer: pacer(perSecond ?? Number.POSITIVE_INFINITY),
-          remainingMs: () => LAMBDA_BUDGET_MS - (performance.now() - invocationStarted),
+          remainingMs: () => windowMs + RESERVE_MS - (performance.now() - invocationStarted),
           reserveMs: RESERVE_MS,
           minIntervalMs: MIN_INTERVAL_MS,
           pageSize: PAGE_SIZE,
@@ -146,11 +179,11 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
         key_store: keyStoreName,
         paced_writes_per_second: perSecond,
         concurrency,
-        terminals: input.terminals,
+        terminals: total.checked_in + total.failed + total.unconfirmed + total.parked,
         seconds: round(seconds, 2),
         terminals_per_second: round(total.checked_in / seconds, 1),
         report: total,
-        ...(writes.length > 0 ? { secrets_writes: { total: writes.length, max_in_any_second: maxPerSecond(writes), mean_per_second: round(writes.length / seconds, 1) } } : {}),
+        ...(writes.length > 1 ? { secrets_writes: { total: writes.length, max_in_any_second: maxPerSecond(writes), mean_per_second: round(writes.length / seconds, 1), first_to_last_per_second: round(((writes.length - 1) * 1000) / (Math.max(...writes) - Math.min(...writes)), 1) } } : {}),
         provider_checkins: checkinsAfter - checkinsBefore,
       });
       console.error(`bench: fleet ${name}: ${total.checked_in} checked in, ${round(seconds, 1)} s`);
@@ -161,7 +194,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
       prefix: 'upay',
       vendorSecretId: 'upay/vendor',
     });
-    await run('paced', secretsStore, `Secrets Manager adapter (mocked client, ${input.secretsLatencyMs} ms per call)`, config.CHECKIN_WRITES_PER_SECOND, config.CHECKIN_CONCURRENCY, 1);
+    await run('paced', secretsStore, `Secrets Manager adapter (mocked client, ${input.secretsLatencyMs} ms per call)`, config.CHECKIN_WRITES_PER_SECOND, config.CHECKIN_CONCURRENCY, 1, input.pacedWindowSeconds * 1000);
 
     // The keys as the paced run left them (rotated once), in a store that answers at once.
     const memory = new MemoryKeyStore(vendor);
@@ -170,9 +203,8 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
       await memory.create(stored ? (JSON.parse(stored) as TerminalKey) : key);
     }
     await run('unpaced', memory, 'in memory (instant)', null, config.CHECKIN_CONCURRENCY, 2);
-    if (input.proposedConcurrency !== undefined && input.proposedConcurrency !== config.CHECKIN_CONCURRENCY) {
-      await run('unpaced, proposed concurrency', memory, 'in memory (instant)', null, input.proposedConcurrency, 3);
-    }
+    const bareLoop = await checkinLoop(upay, memory, keys, config.CHECKIN_CONCURRENCY, config.PROVIDER_TIMEOUT_MS);
+    console.error(`bench: fleet bare loop: ${bareLoop.terminals - bareLoop.failed} checked in, ${bareLoop.seconds} s`);
 
     return {
       terminals: input.terminals,
@@ -181,6 +213,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
       configured: { concurrency: config.CHECKIN_CONCURRENCY, writes_per_second: config.CHECKIN_WRITES_PER_SECOND, page_size: PAGE_SIZE, reserve_ms: RESERVE_MS },
       activation: { seconds: round(activationSeconds, 2), per_second: round(input.terminals / activationSeconds, 1), how: 'UpayClient.activate at the sandbox + TerminalRegistry.register, 1 control-API code' },
       runs,
+      bare_loop: bareLoop,
     };
   } finally {
     await control(sandbox.url, 'DELETE', 'faults').catch(() => undefined);

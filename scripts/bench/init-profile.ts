@@ -33,49 +33,6 @@ interface CpuProfile {
   endTime: number;
 }
 
-const FILES_PROBE = `
-const { createRequire } = await import('node:module');
-const { statSync } = await import('node:fs');
-await import((await import('node:url')).pathToFileURL(process.argv[1]).href);
-const files = Object.keys(createRequire(import.meta.url).cache);
-process.stdout.write(JSON.stringify(files.map((file) => [file, statSync(file).size])));
-`;
-
-export interface LoadedFiles {
-  files: number;
-  kb: number;
-  by_package: { package: string; files: number; kb: number }[];
-}
-
-/** The CommonJS files a fresh process loads to import `file` (what the externals pull in), by package. */
-export async function loadedFiles(file: string): Promise<LoadedFiles> {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  const loaded = JSON.parse(await runNode(['--input-type=module', '-e', FILES_PROBE, file], { timeoutMs: 30_000, env })) as [string, number][];
-  const packages = new Map<string, { files: number; bytes: number }>();
-  for (const [path, bytes] of loaded) {
-    const name = path.includes('/node_modules/') ? sourceOf(path) : relative(PROJECT_ROOT, path);
-    const entry = packages.get(name) ?? { files: 0, bytes: 0 };
-    entry.files += 1;
-    entry.bytes += bytes;
-    packages.set(name, entry);
-  }
-  const group = (name: string) => (name.startsWith('@smithy/') ? '@smithy/*' : name.startsWith('@aws-sdk/') ? name : name.startsWith('@aws/') ? '@aws/*' : name);
-  const grouped = new Map<string, { files: number; bytes: number }>();
-  for (const [name, entry] of packages) {
-    const key = group(name);
-    const total = grouped.get(key) ?? { files: 0, bytes: 0 };
-    total.files += entry.files;
-    total.bytes += entry.bytes;
-    grouped.set(key, total);
-  }
-  return {
-    files: loaded.length,
-    kb: round(loaded.reduce((sum, [, bytes]) => sum + bytes, 0) / 1024, 1),
-    by_package: [...grouped].map(([name, entry]) => ({ package: name, files: entry.files, kb: round(entry.bytes / 1024, 1) })).sort((a, b) => b.kb - a.kb),
-  };
-}
-
 export interface InitProfile {
   /** Profiled import time (the profiler slows it somewhat). */
   profiled_ms: number;

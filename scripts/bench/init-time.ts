@@ -2,8 +2,6 @@
 // from process start (performance.timeOrigin) to import done, as Lambda's runtime imports
 // the handler module of a new instance. `--enable-source-maps` as deployed (infra sets it in
 // NODE_OPTIONS). Targets are run round-robin, so drift on the machine hits all alike.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runNode } from './children.js';
 import { median, round } from './stats.js';
 
@@ -51,11 +49,4 @@ export async function initTimes(files: Record<string, string>, runs: number): Pr
       { runs: ready.length, median_ms: round(median(ready), 1), min_ms: round(Math.min(...ready), 1), max_ms: round(Math.max(...ready), 1), import_median_ms: round(median(imported), 1) },
     ]),
   );
-}
-
-/** A module that imports only these packages (a bundle's externals), to time them alone. */
-export function externalsModule(dir: string, label: string, specifiers: string[]): string {
-  const file = join(dir, `${label}.mjs`);
-  writeFileSync(file, specifiers.map((specifier) => `import ${JSON.stringify(specifier)};`).join('\n') + '\n');
-  return file;
 }

@@ -121,8 +121,12 @@ export function installMemoryDynamo(): MemoryDynamo {
         .filter((item) => item.due_shard === values[':shard'] && Number(item.due_at) <= upTo)
         .sort((a, b) => Number(a.due_at) - Number(b.due_at))
         .map((item) => ({ pk: item.pk, sk: item.sk, due_shard: item.due_shard, due_at: item.due_at }));
+    } else if (input.IndexName === INDEX.attention.name) {
+      // The open-cases gauge the sweep reports (lib/store/records.ts countOpenCases).
+      found = [...items.values()].filter((item) => item.attention_shard === values[':shard']);
     } else throw new Error(`unsupported index ${input.IndexName}`);
-    return { Items: copy(found.slice(0, input.Limit ?? found.length)), $metadata: {} };
+    const page = found.slice(0, input.Limit ?? found.length);
+    return input.Select === 'COUNT' ? { Count: page.length, $metadata: {} } : { Items: copy(page), Count: page.length, $metadata: {} };
   };
   mock.onAnyCommand().callsFake((input: Record<string, unknown>) => settled(() => answer(input)));
 

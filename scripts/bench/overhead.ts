@@ -76,8 +76,6 @@ export interface OverheadResult {
   operations: OperationOverhead[];
   /** lib/api/qr.ts alone (the SVG of one QR code), for attributing precreate's time. */
   qr_svg_cpu_ms: Summary;
-  /** The same SVG with the value given as one byte-mode segment (no optimal-segmentation search). */
-  qr_svg_byte_segment_cpu_ms: Summary;
   /** process.cpuUsage() around busy loops of known length: the clock's own noise on this machine. */
   clock_calibration: ClockCalibration[];
 }
@@ -85,6 +83,7 @@ export interface OverheadResult {
 type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const GC_MINOR = 1;
 const GC_MAJOR = 4;
 
@@ -288,17 +287,12 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
     }
 
     const { qrPictures } = await import('../../lib/api/qr.js');
-    const { default: QRCode } = await import('qrcode');
     const qrValue = (i: number) => `https://qr.upay-sandbox.invalid/${(i * 7919).toString(16).padStart(24, '0')}`;
     const qr: number[] = [];
-    const qrByte: number[] = [];
     for (let i = 0; i < input.warmup + input.iterations; i += 1) {
-      let before = processCpuMs();
+      const before = processCpuMs();
       await qrPictures(qrValue(i), false);
       if (i >= input.warmup) qr.push(processCpuMs() - before);
-      before = processCpuMs();
-      await QRCode.toString([{ data: Buffer.from(qrValue(i), 'utf8'), mode: 'byte' as const }], { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      if (i >= input.warmup) qrByte.push(processCpuMs() - before);
     }
 
     return {
@@ -306,7 +300,6 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       metrics: process.env.POWERTOOLS_METRICS_DISABLED === 'true' ? 'disabled' : 'enabled',
       operations,
       qr_svg_cpu_ms: summarize(qr),
-      qr_svg_byte_segment_cpu_ms: summarize(qrByte),
       clock_calibration: [calibrateClock(0.2, 1000), calibrateClock(1, 300)],
     };
   } finally {

@@ -87,29 +87,19 @@ function markdown(report: BenchReport): string {
   if (cold) {
     push(
       '## 2. Cold start',
-      `Bundles built with the options of infra/bundling.ts (minified ESM, \`@aws-sdk/*\` external); init = a fresh \`node ${cold.node_flags.join(' ')}\` from process start to \`import()\` done, median of ${cold.floor.init.runs} runs, round-robin. ` +
-        `Floor (an empty handler bundled the same way, ${cold.floor.bytes} B): **${cold.floor.init.median_ms} ms** (${cold.floor.init.min_ms}–${cold.floor.init.max_ms}). ` +
-        `"SDK externals alone" imports only the function's \`@aws-sdk/*\` packages; "SDK bundled" is the function rebuilt with \`external: []\` (${cold.functions[0]?.sdk_bundled.init.runs ?? 0} runs, floor ${cold.floor_what_if.median_ms} ms in that round). ` +
+      `Bundles built with the options of infra/bundling.ts (minified ESM, the AWS SDK clients bundled; left out, and imported only on demand, which Lambda never reaches: ${[...new Set(cold.functions.flatMap((one) => one.externals))].join(', ') || 'nothing'}); init = a fresh \`node ${cold.node_flags.join(' ')}\` from process start to \`import()\` done, median of ${cold.floor.init.runs} runs, round-robin. ` +
+        `Floor (an empty handler bundled the same way, ${cold.floor.bytes} B, timed in the same rounds): **${cold.floor.init.median_ms} ms** (${cold.floor.init.min_ms}–${cold.floor.init.max_ms}). ` +
         'Measured with this machine\'s Node on x64; the deployed runtime is nodejs24.x on arm64 with 256–512 MB (a fraction of a vCPU), where every figure is longer: the budget judges the ratio to the floor.',
       table(
-        ['function', 'memory', 'bundle KB', 'init ms (min–max)', '× floor', 'SDK externals alone ms', 'largest parts (KB)', 'SDK bundled: KB', 'init ms', '× floor'],
+        ['function', 'memory', 'bundle KB', 'init ms (min–max)', '× floor', 'largest parts (KB)'],
         cold.functions.map((one) => [
           one.name,
           `${one.memory_mb} MB`,
           kb(one.bytes),
           `${one.init.median_ms} (${one.init.min_ms}–${one.init.max_ms})`,
           one.ratio_to_floor,
-          one.externals_init_median_ms,
-          one.by_source.slice(0, 4).map((part) => `${part.source} ${kb(part.bytes)}`).join(', '),
-          kb(one.sdk_bundled.bytes),
-          one.sdk_bundled.init.median_ms,
-          one.sdk_bundled.ratio_to_floor,
+          one.by_source.slice(0, 5).map((part) => `${part.source} ${kb(part.bytes)}`).join(', '),
         ]),
-      ),
-      'What the externals load (CommonJS files read and compiled at import):',
-      table(
-        ['externals', 'init alone ms', 'files', 'KB', 'by package'],
-        cold.externals.map((set) => [set.specifiers.join(' + '), set.init.median_ms, set.loaded.files, set.loaded.kb, set.loaded.by_package.slice(0, 5).map((entry) => `${entry.package} ${entry.files}/${entry.kb} KB`).join(', ')]),
       ),
     );
     const profiled = cold.functions.find((one) => one.name === 'pay' && one.profile) ?? cold.functions.find((one) => one.profile);
@@ -139,11 +129,11 @@ function markdown(report: BenchReport): string {
     const o = report.overhead;
     push(
       '## 3. Handler overhead (CPU of our code per request)',
-      `The real handlers with every remote call answered in memory (aws-sdk-client-mock for the DocumentClient and Secrets Manager, a fetch stub running the sandbox's provider logic in-process); process.cpuUsage() around each invocation, minus the CPU the fakes tally for themselves (the mock's command matching included). ` +
-        `"Request thread" bounds our CPU on the invocation's own thread: the smaller of its CPU and its wall time, minus the fakes'; "CPU > wall" is the share of invocations during which other threads of the process (V8's concurrent GC and compiler) were busy. ` +
+      `The real handlers with every remote call answered in memory (aws-sdk-client-mock for the DocumentClient and Secrets Manager, a fetch stub running the sandbox's provider logic in-process); process.cpuUsage() around each invocation, minus the CPU the fakes tally for themselves (the mock's command matching included): information only, as it counts every thread of the process. ` +
+        `The budget judges "request thread", which bounds our CPU on the invocation's own thread: the smaller of its CPU and its wall time, minus the fakes'; "CPU > wall" is the share of invocations during which other threads of the process (V8's concurrent GC and compiler) were busy. ` +
         `Every operation is first warmed ${String(report.settings.overhead_warmup)} times, then measured ${o.operations[0]?.iterations ?? 0} times. Powertools as deployed: log level ${o.log_level}, metrics ${o.metrics} (EMF lines to stdout). The AWS SDK's own serialising and signing is not in these figures (the mocks answer before it).`,
       overheadTable(o),
-      `lib/api/qr.ts alone (one SVG): ${ms(o.qr_svg_cpu_ms)} ms; as one byte-mode segment: ${ms(o.qr_svg_byte_segment_cpu_ms)} ms. ` +
+      `lib/api/qr.ts alone (one SVG): ${ms(o.qr_svg_cpu_ms)} ms. ` +
         `Clock noise: process.cpuUsage() around busy loops of known length read ${o.clock_calibration.map((c) => `${c.busy_ms} ms → p50 ${c.cpu_ms.p50} / p99 ${c.cpu_ms.p99}`).join('; ')}.`,
     );
     if (report.overhead_quiet) push(`With the bench's quiet Powertools settings (log level ${report.overhead_quiet.log_level}, metrics ${report.overhead_quiet.metrics}), fewer iterations:`, overheadTable(report.overhead_quiet));
@@ -153,10 +143,11 @@ function markdown(report: BenchReport): string {
   if (e2e) {
     push(
       '## 4. End to end vs a direct call to the sandbox',
-      `One request at a time through the local stack (HTTP, JWT check, the same handlers, DynamoDB Local, the sandbox) and, alternating with it, a direct signed call of lib/upay's UpayClient to the same sandbox (${String(report.settings.e2e_requests)} each after a warm-up). Powertools as deployed; the provider's callbacks go to a sink that answers at once.`,
+      `One request at a time through the local stack (HTTP, JWT check, the same handlers, DynamoDB Local, the sandbox) and, taking turns with it, a direct signed call of lib/upay's UpayClient to the same sandbox and, for pay, a conditional PutItem of a copy of the order pay wrote (same table and indexes, same DynamoDB Local) (${String(report.settings.e2e_requests)} each after a warm-up). ` +
+        'The floor of a crash-safe pay is the direct call plus two such writes. Powertools as deployed; the provider\'s callbacks go to a sink that answers at once.',
       table(
-        ['operation', 'end to end', 'direct', 'end to end ms p50 / p99', 'direct ms p50 / p99', 'ratio p50 / p99', 'added at p50'],
-        e2e.operations.map((one) => [one.operation, one.end_to_end, one.direct, ms(one.end_to_end_ms), ms(one.direct_ms), `${one.ratio_p50} / ${one.ratio_p99}`, `${one.added_p50_ms} ms`]),
+        ['operation', 'end to end', 'direct', 'end to end ms p50 / p99', 'direct ms p50 / p99', 'DynamoDB write ms p50 / p99', 'ratio p50 / p99', 'added at p50', '× floor (direct + 2 writes) p50'],
+        e2e.operations.map((one) => [one.operation, one.end_to_end, one.direct, ms(one.end_to_end_ms), ms(one.direct_ms), ms(one.dynamodb_write_ms), `${one.ratio_p50} / ${one.ratio_p99}`, `${one.added_p50_ms} ms`, one.ratio_to_floor_p50 ?? '—']),
       ),
     );
   }
@@ -166,7 +157,9 @@ function markdown(report: BenchReport): string {
     push(
       '## 5. Fleet check-in',
       `${fleet.terminals} terminals activated at the sandbox (${fleet.activation.how}; ${fleet.activation.seconds} s, ${fleet.activation.per_second}/s), registered in a TerminalRegistry on DynamoDB Local; lib/terminals/fleet.ts checkInFleet with the real UpayClient, every provider check-in delayed ${fleet.delay_ms} ms (sandbox \`delay\` fault, no count). ` +
-        `Options as functions/checkin-fleet.ts passes them (concurrency ${fleet.configured.concurrency} and ${fleet.configured.writes_per_second} writes/s from lib/api/config.ts, pages of ${fleet.configured.page_size}); each run is a day later, so every terminal is due.`,
+        `Options as functions/checkin-fleet.ts passes them (concurrency ${fleet.configured.concurrency} and ${fleet.configured.writes_per_second} writes/s from lib/api/config.ts, pages of ${fleet.configured.page_size}); each run is a day later, so every terminal is due. ` +
+        `The paced run takes check-ins for ${String(report.settings.fleet_paced_window_seconds)} s (its rate is the pacer's from the start), the unpaced one does the whole fleet. ` +
+        `Bare loop (the unpaced run's floor): the same ${fleet.bare_loop.terminals} provider check-ins and key writes (same client, in-memory key store), ${fleet.bare_loop.concurrency} at a time, without the registry: ${fleet.bare_loop.seconds} s, ${fleet.bare_loop.terminals_per_second} terminals/s, ${fleet.bare_loop.failed} failed.`,
       table(
         ['run', 'key store', 'paced', 'concurrency', 'seconds', 'terminals/s', 'Secrets Manager writes (max in any 1 s / mean)', 'checked in / failed', 'provider check-ins'],
         fleet.runs.map((run) => [
@@ -176,7 +169,7 @@ function markdown(report: BenchReport): string {
           run.concurrency,
           run.seconds,
           run.terminals_per_second,
-          run.secrets_writes ? `${run.secrets_writes.total} (${run.secrets_writes.max_in_any_second} / ${run.secrets_writes.mean_per_second})` : '—',
+          run.secrets_writes ? `${run.secrets_writes.total} (${run.secrets_writes.max_in_any_second} / ${run.secrets_writes.mean_per_second}; first to last ${run.secrets_writes.first_to_last_per_second}/s)` : '—',
           `${run.report.checked_in} / ${run.report.failed + run.report.unconfirmed + run.report.parked}`,
           run.provider_checkins,
         ]),

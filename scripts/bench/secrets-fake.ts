@@ -71,7 +71,9 @@ export function installSecretsManagerFake(options: { latencyMs?: number } = {}):
       const stored = secrets.get(name);
       const value = input.VersionStage === 'AWSPREVIOUS' ? stored?.previous : stored?.current;
       if (value === undefined) throw notFound(name);
-      return { Name: name, SecretString: value, VersionStages: [input.VersionStage ?? 'AWSCURRENT'], $metadata: {} };
+      // As the service: the version's creation date (the adapter dates a key by it); only the current one's is kept.
+      const created = input.VersionStage === 'AWSPREVIOUS' ? {} : { CreatedDate: stored?.since };
+      return { Name: name, SecretString: value, VersionStages: [input.VersionStage ?? 'AWSCURRENT'], ...created, $metadata: {} };
     }),
   );
   mock.on(PutSecretValueCommand).callsFake((input: PutSecretValueCommandInput) =>

@@ -3,19 +3,19 @@
 import * as z from 'zod';
 import { text } from './text.js';
 
-export const terminalSnSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+export const terminalSnSchema = () => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
-export const activationBody = z.strictObject({
+export const activationBody = z.lazy(() => z.strictObject({
   activation_code: text(64).meta({ description: 'The activation code the provider issued for the store', example: '24681357' }),
   device_id: text(128).meta({ description: 'Stable id of the till or device this terminal belongs to', example: 'till-01' }),
   name: text(128).optional().meta({ example: 'Front counter' }),
-});
+}));
 
 export const TERMINAL_STATUSES = ['activating', 'active', 'checkin_unconfirmed', 'parked', 'retired'] as const;
 
-export const terminalPath = z.strictObject({ terminal_sn: terminalSnSchema });
+export const terminalPath = z.lazy(() => z.strictObject({ terminal_sn: terminalSnSchema() }));
 
-export const terminalSchema = z
+export const terminalSchema = z.lazy(() => z
   .object({
     terminal_sn: z.string(),
     store_id: z.string(),
@@ -37,6 +37,6 @@ export const terminalSchema = z
     retired_at: z.iso.datetime().optional(),
     key_deletion_at: z.iso.datetime().optional().meta({ description: 'A retired terminal: when its key is deleted (set once its refund period is over; see DEPLOY.md)' }),
   })
-  .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' });
+  .meta({ id: 'Terminal', description: 'A Upay terminal held by this backend. Its key is never shown.' }));
 
 export type TerminalView = z.infer<typeof terminalSchema>;
