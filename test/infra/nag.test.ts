@@ -96,7 +96,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       // The dead-letter queues: the sweep and check-in schedules', the order-events pipe's, the
       // totals consumer's, and the step timer's (which cdk-nag's SQS3 already recognises as a redrive target).
       'AwsSolutions-SQS3': 4,
-      'Serverless-SQSRedrivePolicy': 4,
+      'Serverless-SQSRedrivePolicy': 5,
       // Per function: none is invoked asynchronously without somewhere for its failures to go.
       'Serverless-LambdaDLQ': FUNCTION_IDS.length,
       'Serverless-LambdaAsyncFailureDestination': 1,
