@@ -8,7 +8,7 @@ import { sweep } from '../../lib/payments/sweep.js';
 import { pay } from '../../lib/payments/pay.js';
 import { orderIdFor, type Work } from '../../lib/payments/model.js';
 import { timerBody } from '../../lib/timer/index.js';
-import { found, openOrder, order, START, TIMING, upayOrder, world, raw, refundItem } from './support/payments.js';
+import { found, openOrder, order, PROVIDER_SN, START, TIMING, upayOrder, world, raw, refundItem } from './support/payments.js';
 
 const NOW = START + 10_000;
 const ORDER_ID = orderIdFor('sale-1');
@@ -62,6 +62,17 @@ describe('a wake-up', () => {
     expect(results.sort()).toEqual(['dropped', 'stepped']);
     expect(w.upay.callsOf('query')).toHaveLength(1);
     expect(w.timer.scheduled).toHaveLength(1);
+  });
+
+  it('whose claim loses to a write that left the step as it was (a GET learning the sn) still runs the step', async () => {
+    const w = world({ now: NOW });
+    w.ledger.seed(openOrder({ sn: undefined, work: work() }));
+    // Between the worker's read and its claim, another writer changes the order but not its step.
+    w.ledger.raceOn('updateOrder', 1, ORDER_ID, { sn: PROVIDER_SN });
+    w.upay.script('query', created());
+    expect(await advance(w.deps, { order_id: ORDER_ID, due_at: NOW })).toBe('stepped');
+    expect(w.upay.callsOf('query')).toHaveLength(1);
+    expect(w.timer.scheduled).toEqual([{ order_id: ORDER_ID, due_at: NOW + TIMING.pollIntervalMs }]);
   });
 
   it('for a settled order, or a refund no longer in flight, is dropped', async () => {
