@@ -147,6 +147,13 @@ describe('the sweep', () => {
     w.timer.failing = true;
     await expect(sweep(w.deps, { graceMs: 60_000, limitPerShard: 100 })).rejects.toThrow('SQS unavailable');
   });
+  it('still reports the backlog when its wake-ups cannot be sent (the figure its alarm watches must not stop with the queue)', async () => {
+    const w = world({ now: NOW });
+    w.ledger.seed(openOrder({ work: work({ due_at: NOW - 90_000 }) }));
+    w.timer.failing = true;
+    const report = await sweep(w.deps, { graceMs: 60_000, limitPerShard: 100 }).catch((error: Error) => error.message);
+    expect(report).toEqual({ woken: 0, unsent: 1, backlogAgeMs: 90_000 });
+  });
 });
 
 describe('pay with the default in-request wait (0)', () => {
