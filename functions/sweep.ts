@@ -16,6 +16,8 @@ async function run(): Promise<SweepReport> {
   metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.max(0, Math.round(report.backlogAgeMs / 1000)));
   metrics.addMetric('SweepWokenItems', MetricUnit.Count, report.woken);
   await emitOpenAttention(records, deps.telemetry);
+  // Unlike a request's, the sweep's own schedule must not fail quietly: after its figures, its errors alarm.
+  if (report.unsent > 0) throw new Error(`sweep: ${report.unsent} wake-up(s) not sent`);
   return report;
 }
 

@@ -10,10 +10,26 @@ export const stepBudgetMs = (timing: Pick<PaymentTiming, 'providerTimeoutMs'>) =
 
 const claimedWork = (deps: PaymentDeps, work: Work): Work => ({ ...work, due_at: deps.now() + stepBudgetMs(deps.timing) });
 
-/** The order with its step claimed, or undefined when another writer changed it first. */
+/** Claims lost to writes that left the step as it was (a reader learning the sn) before giving up. */
+const CLAIM_RACES = 3;
+
+/**
+ * The order with its step claimed, or undefined when another writer moved or ended the step
+ * first (that writer scheduled what follows). A lost race that left the step due as it was
+ * is claimed again: no one else would wake it before the sweep.
+ */
 export async function claimOrderStep(deps: PaymentDeps, order: Order & { work: Work }): Promise<(Order & { work: Work }) | undefined> {
-  const claimed = await deps.ledger.updateOrder(order, { work: claimedWork(deps, order.work) });
-  return claimed?.work ? (claimed as Order & { work: Work }) : undefined;
+  const seen = order.work;
+  let current: Order = order;
+  for (let race = 0; race < CLAIM_RACES; race += 1) {
+    if (current.work?.step !== seen.step || current.work.due_at !== seen.due_at) return undefined;
+    const claimed = await deps.ledger.updateOrder(current, { work: claimedWork(deps, current.work) });
+    if (claimed) return claimed.work ? (claimed as Order & { work: Work }) : undefined;
+    const reread = await deps.ledger.getOrder(order.order_id);
+    if (!reread) return undefined;
+    current = reread.order;
+  }
+  return undefined;
 }
 
 export async function claimRefundStep(deps: PaymentDeps, refund: Refund & { work: Work }): Promise<Refund | undefined> {

@@ -16,6 +16,8 @@ export interface SweepOptions {
 export interface SweepReport {
   /** Items woken because their own wake-up was overdue. */
   woken: number;
+  /** Overdue items whose wake-up could not be sent: the run reports its figures, then fails (its errors alarm). */
+  unsent: number;
   /** How long the oldest due item has been due (0 when nothing is). */
   backlogAgeMs: number;
 }
@@ -23,11 +25,17 @@ export interface SweepReport {
 /** The wake-up for an item of the due index. */
 export const wakeUpFor = (item: DueItem): TimerItem => ({ order_id: item.order_id, due_at: item.due_at, ...(item.type === 'refund' ? { refund_request_no: item.refund_request_no } : {}) });
 
-export async function sweep(deps: Pick<PaymentDeps, 'ledger' | 'timer' | 'now'>, options: SweepOptions): Promise<SweepReport> {
+export async function sweep(deps: Pick<PaymentDeps, 'ledger' | 'timer' | 'now' | 'telemetry'>, options: SweepOptions): Promise<SweepReport> {
   const now = deps.now();
   const due = await deps.ledger.due(now, options.limitPerShard);
   const lost = due.filter((item) => item.due_at <= now - options.graceMs).map(wakeUpFor);
-  // Unlike a request's, the sweep's own schedule must not fail quietly: its errors alarm.
-  if (lost.length > 0) await deps.timer.schedule(lost);
-  return { woken: lost.length, backlogAgeMs: due[0] ? now - due[0].due_at : 0 };
+  const backlogAgeMs = due[0] ? now - due[0].due_at : 0;
+  try {
+    if (lost.length > 0) await deps.timer.schedule(lost);
+    return { woken: lost.length, unsent: 0, backlogAgeMs };
+  } catch (error) {
+    // The backlog's age is reported all the same: its alarm must not clear while the timer is down.
+    deps.telemetry.error('sweep could not send its wake-ups', { count: lost.length, error: (error as Error).name });
+    return { woken: 0, unsent: lost.length, backlogAgeMs };
+  }
 }

@@ -11,6 +11,11 @@ export const MAX_DELAY_SECONDS = 900;
 const BATCH = 10;
 /** Entries a batch reported as failed are sent again this many times before the schedule fails. */
 const RESENDS = 2;
+/**
+ * Batches in flight at once (a sweep may send hundreds): well within the client's 50 sockets,
+ * since a request queued for a socket counts against its connection timeout.
+ */
+const CONCURRENT_BATCHES = 10;
 
 export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
   return new SQSClient({
@@ -37,7 +42,11 @@ export class SqsStepTimer implements StepTimer {
   async schedule(items: readonly TimerItem[]): Promise<void> {
     const batches: TimerItem[][] = [];
     for (let start = 0; start < items.length; start += BATCH) batches.push(items.slice(start, start + BATCH));
-    await Promise.all(batches.map((batch) => this.sendBatch(batch)));
+    let next = 0;
+    const sender = async () => {
+      while (next < batches.length) await this.sendBatch(batches[next++] as TimerItem[]);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_BATCHES, batches.length) }, sender));
   }
 
   private async sendBatch(batch: readonly TimerItem[]): Promise<void> {

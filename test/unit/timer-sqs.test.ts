@@ -39,6 +39,22 @@ describe('SqsStepTimer', () => {
     expect(all.map((entry) => parseTimerItem(entry.MessageBody ?? ''))).toEqual([...items, { order_id: 'o-r', refund_request_no: 'r-1', due_at: NOW + 20 * 60_000 }]);
   });
 
+  it('keeps a large wake-up (a sweep of thousands) within the client\'s 50 sockets: a request queued for one times out after 1 s', async () => {
+    let inFlight = 0;
+    let most = 0;
+    sqs.on(SendMessageBatchCommand).callsFake(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { Successful: [], Failed: [] };
+    });
+    await timer().schedule(Array.from({ length: 6_400 }, (_, i) => ({ order_id: `o-${i}`, due_at: NOW })));
+    expect(entriesSent().flat()).toHaveLength(6_400);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(50);
+  });
+
   it('sends nothing for no items', async () => {
     await timer().schedule([]);
     expect(entriesSent()).toEqual([]);
