@@ -14,6 +14,16 @@ type Item = Record<string, unknown>;
 type Names = Record<string, string> | undefined;
 type Values = Record<string, unknown> | undefined;
 
+/** The handlers' environment against the in-memory table: no endpoint is ever reached. */
+export const MEMORY_TABLE = 'bench-ledger';
+export const MEMORY_STACK_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  TABLE_NAME: MEMORY_TABLE,
+  UPAY_BASE_URL: 'https://upay.bench.invalid',
+};
+
 export interface MemoryDynamo {
   /** CPU time spent in the fake, ms: the mock's own `send` (command matching included) and the answers. */
   cpuMs(): number;

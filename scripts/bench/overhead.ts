@@ -12,7 +12,7 @@ import { UpayClient } from '../../lib/upay/index.js';
 import { createDocumentClient } from '../../lib/store/client.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { orderIdFor } from '../../lib/payments/model.js';
-import { installMemoryDynamo } from './memory-dynamo.js';
+import { installMemoryDynamo, MEMORY_STACK_ENV, MEMORY_TABLE } from './memory-dynamo.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { createProviderFake } from './provider-fake.js';
 import { loadHandlers, expectStatus, wakeUp, type Handlers } from './handlers.js';
@@ -98,7 +98,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
   observer.observe({ entryTypes: ['gc'] });
   try {
     const upay = new UpayClient({ baseUrl: 'https://upay.bench.invalid', fetch: provider.fetch });
-    const registry = new TerminalRegistry(createDocumentClient(), 'bench-ledger');
+    const registry = new TerminalRegistry(createDocumentClient(), MEMORY_TABLE);
     /** An empty ledger and provider with one active terminal (its key in the fake Secrets Manager). */
     const freshTerminal = async () => {
       dynamo.clear();
@@ -114,11 +114,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
     };
 
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      TABLE_NAME: 'bench-ledger',
-      UPAY_BASE_URL: 'https://upay.bench.invalid',
+      ...MEMORY_STACK_ENV,
       UPAY_PUBLIC_KEY_PEM: provider.publicKeyPem,
       NOTIFY_URL: 'https://api.bench.invalid/v1/upay/notify',
       // Only so that an in-progress pay answers 202 at once and is due for the timer at once.

@@ -14,7 +14,7 @@ import { localStepTimer } from '../../lib/timer/index.js';
 import { appContext } from '../../lib/api/context.js';
 import { pay } from '../../lib/payments/pay.js';
 import { advanceBatch } from '../../lib/payments/reconcile.js';
-import { installMemoryDynamo } from './memory-dynamo.js';
+import { installMemoryDynamo, MEMORY_STACK_ENV, MEMORY_TABLE } from './memory-dynamo.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { createProviderFake } from './provider-fake.js';
 import { summarize, type Summary } from './stats.js';
@@ -94,15 +94,11 @@ export async function measureTimer(input: TimerInput): Promise<TimerResult> {
   const activated = await upay.activate({ sn: vendor.vendor_sn, key: vendor.vendor_key }, { app_id: vendor.app_id, code, device_id: 'bench-till' });
   if (activated.kind !== 'activated') throw new Error(`activation: ${activated.kind}`);
   const at = new Date().toISOString();
-  await new TerminalRegistry(db, 'bench-ledger').register({ terminal_sn: activated.terminal_sn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: at, key_stored_at: at });
+  await new TerminalRegistry(db, MEMORY_TABLE).register({ terminal_sn: activated.terminal_sn, store_id: STORE_ID, device_id: 'bench-till', status: 'active', activated_at: at, key_stored_at: at });
   secrets.store(`upay/terminals/${activated.terminal_sn}`, JSON.stringify({ terminal_sn: activated.terminal_sn, terminal_key: activated.terminal_key, device_id: 'bench-till' }));
 
   Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    TABLE_NAME: 'bench-ledger',
-    UPAY_BASE_URL: 'https://upay.bench.invalid',
+    ...MEMORY_STACK_ENV,
     PAY_IN_REQUEST_MS: '0',
     POLL_INTERVAL_MS: String(input.pollIntervalMs),
     PAY_DEADLINE_MS: String(input.payDeadlineMs),
@@ -126,7 +122,7 @@ export async function measureTimer(input: TimerInput): Promise<TimerResult> {
 
   try {
     // Open the orders at a steady rate, as pays arrive: each answers in progress and schedules its first poll.
-    const ledger = new Ledger(db, 'bench-ledger');
+    const ledger = new Ledger(db, MEMORY_TABLE);
     const open = async (clientSn: string) => {
       const request = { client_sn: clientSn, total_amount: AMOUNT, dynamic_id: BARCODE_IN_PROGRESS_FOREVER, subject: 'Jasmine tea', operator: 'ann' };
       const result = await pay(deps, { store_id: STORE_ID, terminal_sn: activated.terminal_sn, request });
