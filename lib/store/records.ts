@@ -19,9 +19,18 @@ export interface CaseRef {
   refund_request_no?: string;
 }
 
+// Building a formatter costs about a third of a millisecond, more than the rest of a pay's own
+// work: one per time zone, kept.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function businessDay(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(ms);
 }
 
 /** The store-day index's partition: a history page may only start from a position in it. */

@@ -32,7 +32,7 @@ const FULL = {
   e2e_warmup: 30,
   cold_start_runs: 11,
   cold_start_profile_runs: 1,
-  fleet_terminals: 10_000,
+  fleet_terminals: 5_000,
   // The paced run's rate is the pacer's from its first seconds: a window of it, not the
   // whole fleet (which at 40/s alone took 250 s of the bench).
   fleet_paced_window_seconds: 30,
