@@ -82,11 +82,6 @@ export const advanceBatch = (deps: PaymentDeps): TimerDelivery => async (message
 type Due<T> = T & { work: Work };
 
 /** Runs the item's next step if it is due and this run claims it; true when it ran. */
-export async function step(deps: PaymentDeps, item: DueItem): Promise<boolean> {
-  const found = await deps.ledger.getOrder(item.order_id);
-  return found ? stepFound(deps, item, found) : false;
-}
-
 async function stepFound(deps: PaymentDeps, item: DueItem, found: OrderWithRefunds): Promise<boolean> {
   if (item.type === 'refund') {
     const refund = found.refunds.find((r) => r.refund_request_no === item.refund_request_no);

@@ -1,7 +1,7 @@
 // The timer's worker steps with fakes: each due item's next step of the provider's exception flow —
 // query until the deadline, then cancel; settle, retry boundedly, or call a person.
 import { afterEach, describe, expect, it } from 'vitest';
-import { advance, step } from '../../lib/payments/reconcile.js';
+import { advance } from '../../lib/payments/reconcile.js';
 import { wakeUpFor } from '../../lib/payments/sweep.js';
 import { orderIdFor, type Order, type Work } from '../../lib/payments/model.js';
 import type { CancelOutcome } from '../../lib/upay/index.js';
@@ -401,7 +401,7 @@ describe('refund items', () => {
       refundItem({ refund_request_no: 'settled', status: 'REFUND_SUCCESS', work: undefined }),
       refundItem({ refund_request_no: 'stuck', status: 'REFUND_ERROR', work: undefined }),
     ]);
-    for (const no of ['later', 'settled', 'stuck', 'missing']) await step(w.deps, { type: 'refund', order_id: ORDER_ID, refund_request_no: no, due_at: NOW });
+    for (const no of ['later', 'settled', 'stuck', 'missing']) await advance(w.deps, { order_id: ORDER_ID, refund_request_no: no, due_at: NOW });
     expect(w.upay.calls).toEqual([]);
   });
 });
@@ -411,7 +411,7 @@ describe('items not to be worked on', () => {
     w = world({ now: NOW });
     w.ledger.seed(openOrder({ work: work({ due_at: NOW + 1 }) }));
     w.ledger.seed(order({ client_sn: 'sale-2', sn: '7895000000000002' }));
-    for (const orderId of [ORDER_ID, orderIdFor('sale-2'), orderIdFor('gone')]) await step(w.deps, { type: 'order', order_id: orderId, due_at: NOW });
+    for (const orderId of [ORDER_ID, orderIdFor('sale-2'), orderIdFor('gone')]) await advance(w.deps, { order_id: orderId, due_at: NOW });
     expect(w.upay.calls).toEqual([]);
     expect(w.ledger.callCount('updateOrder')).toBe(0);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveCase, type CaseWriter, type RefundSettlement } from '../../lib/worklist/resolve.js';
 import type { Order, Refund } from '../../lib/payments/model.js';
 import { reverse } from '../../lib/payments/reversal.js';
-import { step } from '../../lib/payments/reconcile.js';
+import { advance } from '../../lib/payments/reconcile.js';
 import { found, order, raw, refundItem, STORE, upayOrder, world, type World } from './support/payments.js';
 
 const ATTENTION = { reason: 'provider order status PAY_ERROR', at: '2026-05-12T02:00:01.000Z' };
@@ -72,7 +72,7 @@ describe('resolving an order case', () => {
     expect(due).toBeDefined();
     w.clock.ms = due ?? 0;
     w.upay.script('query', found(upayOrder({ order_status: 'CANCELED', net_amount: 0 })));
-    await step(w.deps, { type: 'order', order_id: orderId, due_at: w.clock.ms });
+    await advance(w.deps, { order_id: orderId, due_at: w.clock.ms });
     expect(w.ledger.mustOrder(orderId)).toMatchObject({ order_status: 'CANCELED', net_amount: 0 });
   });
 
