@@ -165,7 +165,8 @@ const operationCosts = measured.remote_calls && measured.overhead ? costPerMilli
 // The timer's cost hardly depends on CPU: without the overhead phase its step is modelled from the remote calls alone.
 const timer = measured.remote_calls && timerCost(operationCosts ?? costPerMillion(measured.remote_calls.operations, []), measured.remote_calls.sweep_idle);
 if (timer) measured.timer_cost = timer;
-const budgets = judge(measured);
+// `--only` judges its own phase: the others' budgets were never measured, not failed.
+const budgets = judge(measured).filter((budget) => ONLY === undefined || !budget.unmeasured);
 const report: BenchReport = {
   generated_at: new Date().toISOString(),
   command: `npm run bench (tsx scripts/bench/index.ts${QUICK ? ' --quick' : ''}${ONLY !== undefined ? ` --only=${ONLY}` : ''})`,

@@ -1,7 +1,7 @@
 // The timer phase's budgets and report section (issue 14): poll lateness within 2 s of its
 // schedule, deadline cancels within 5 s, each with the stated allowance for what the local
 // stand-in does not model; the idle month in cents.
-import type { Budget } from './budgets.js';
+import { missing, type Budget } from './budgets.js';
 import type { TimerCost } from './cost.js';
 import type { TimerResult } from './timer.js';
 
@@ -14,8 +14,6 @@ export const TIMER_SQS_ALLOWANCE_MS = { delay_rounding: 1_000, event_source_pick
 const ALLOWANCE_MS = TIMER_SQS_ALLOWANCE_MS.delay_rounding + TIMER_SQS_ALLOWANCE_MS.event_source_pickup;
 
 export const TIMER_LIMITS = { pollLatenessMs: 2_000, deadlineCancelLatenessMs: 5_000, idlePerMonthUsd: 1 } as const;
-
-const missing = (name: string, limit: string): Budget => ({ name, limit, measured: 'not measured (the measurement failed)', pass: false });
 
 export function timerBudgets(result: TimerResult | undefined, cost: TimerCost | undefined): Budget[] {
   const pollName = 'timer: poll lateness (p99 + SQS allowance)';
