@@ -33,13 +33,30 @@ export const UNREACHED_SDK_PACKAGES = [
   '@aws-sdk/token-providers',
 ] as const;
 
+/**
+ * The Node.js options every function runs with (NODE_OPTIONS); the bench starts its cold-start
+ * processes with exactly these (scripts/bench/init-time.ts).
+ *
+ * No `--enable-source-maps`: with it, Node reads and parses each bundle's whole source map
+ * while it loads the bundle, on every cold start, to serve stack traces that are rarely
+ * printed; the bench measured about a fifth of a function's own initialisation in it (see
+ * docs/performance.md). Node documents the flag's cost ("enabling source maps can introduce
+ * latency", https://nodejs.org/api/cli.html#--enable-source-maps); AWS SAM's esbuild builds leave
+ * both the map and the flag off unless asked (its `Sourcemap` property). The maps are still built and shipped next to each bundle
+ * (BUNDLING.sourceMap), so a stack trace from the logs is mapped back to our TypeScript
+ * offline (`npx tsx scripts/symbolicate.ts`), or the flag is set on one function for a while
+ * without redeploying code (DEPLOY.md, "Reading a stack trace").
+ */
+export const NODE_OPTIONS: readonly string[] = [];
+
 export const BUNDLING = {
   /** Follows the Lambda runtime (nodejs24.x); infra tests hold the two together. */
   target: 'node24',
   format: 'esm',
   minify: true,
+  // Shipped beside the bundle but not loaded at run time (NODE_OPTIONS): for reading stack
+  // traces, which need the mappings, not a second copy of every dependency's source.
   sourceMap: true,
-  // Stack traces need the mappings, not a second copy of every dependency's source.
   sourcesContent: false,
   // Prefer packages' ES module builds: they tree-shake, their CommonJS builds do not.
   mainFields: ['module', 'main'],

@@ -7,7 +7,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLING, PROJECT_ROOT, entryOf } from './bundling.js';
+import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT, entryOf } from './bundling.js';
 import type { FunctionId, FunctionSpec } from './functions.js';
 
 /** A current Node.js LTS; BUNDLING.target follows it. */
@@ -64,8 +64,7 @@ export class PaymentFunction extends Construct {
       memorySize: props.spec.memoryMb,
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       description: props.spec.description,
-      // Stack traces through the minified bundle point at our TypeScript.
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, ...(NODE_OPTIONS.length > 0 ? { NODE_OPTIONS: NODE_OPTIONS.join(' ') } : {}) },
       bundling: NODEJS_BUNDLING,
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,

@@ -1,7 +1,8 @@
 // Module initialisation in a fresh Node process: `node` imports a bundle and reports the time
 // from process start (performance.timeOrigin) to import done, as Lambda's runtime imports
-// the handler module of a new instance. `--enable-source-maps` as deployed (infra sets it in
-// NODE_OPTIONS). Targets are run round-robin, so drift on the machine hits all alike.
+// the handler module of a new instance, with the Node.js options the functions are deployed with
+// (infra/bundling.ts NODE_OPTIONS). Targets are run round-robin, so drift on the machine hits all alike.
+import { NODE_OPTIONS } from '../../infra/bundling.js';
 import { runNode } from './children.js';
 import { median, round } from './stats.js';
 
@@ -23,7 +24,8 @@ export interface InitTime {
   import_median_ms: number;
 }
 
-export const NODE_FLAGS = ['--enable-source-maps'];
+/** As deployed: the NODE_OPTIONS of every function. */
+export const NODE_FLAGS: string[] = [...NODE_OPTIONS];
 
 function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };

@@ -8,7 +8,8 @@ import { ROUTES, HTTP_FUNCTIONS } from '../../lib/api/routes.js';
 import { NAMESPACE, SERVICE } from '../../lib/api/observability.js';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../lib/store/schema.js';
 import { CHECKIN_LEASE_MS, CHECKIN_WORST_MS } from '../../lib/terminals/budget.js';
-import { BUNDLING, PROJECT_ROOT } from '../../infra/bundling.js';
+import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT } from '../../infra/bundling.js';
+import { NODE_FLAGS } from '../../scripts/bench/init-time.js';
 import { FUNCTIONS, FUNCTION_IDS } from '../../infra/functions.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../infra/monitoring.js';
 import { RUNTIME } from '../../infra/payment-function.js';
@@ -48,6 +49,15 @@ describe('functions', () => {
     for (const name of FUNCTION_IDS) {
       expect(fnProps(name), name).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
     }
+  });
+
+  it('starts every function with the Node.js options the bench times its cold starts with, source maps not loaded', () => {
+    for (const name of FUNCTION_IDS) {
+      const deployed = (fnProps(name).Environment as { Variables: Json }).Variables.NODE_OPTIONS;
+      expect(typeof deployed === 'string' ? deployed.split(' ') : [], name).toEqual(NODE_FLAGS);
+    }
+    expect(NODE_FLAGS).toEqual([...NODE_OPTIONS]);
+    expect(NODE_FLAGS).not.toContain('--enable-source-maps');
   });
 
   it('bundles for the Node.js version the functions run on', () => {
@@ -94,7 +104,6 @@ describe('functions', () => {
       UPAY_BASE_URL: 'https://vsi-api.shouqianba.com',
       SECRET_PREFIX: 'upay',
       VENDOR_SECRET_ID: 'upay/vendor',
-      NODE_OPTIONS: '--enable-source-maps',
     });
     const concrete = Object.fromEntries(Object.entries(first).map(([key, value]) => [key, typeof value === 'string' ? value : key.endsWith('_URL') ? 'https://resolved-at-deploy.example' : 'resolved-at-deploy']));
     expect(() => loadConfig(concrete)).not.toThrow();
