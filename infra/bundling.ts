@@ -65,6 +65,10 @@ export const BUNDLING = {
   // by file from node_modules. Only what the credential chain would import on demand, and
   // Lambda never reaches, is left out.
   external: [...UNREACHED_SDK_PACKAGES],
+  // Import paths replaced in every bundle (resolved from PROJECT_ROOT): semver's only importer
+  // is the X-Ray SDK's AWS SDK v2 patcher, which loads it at start-up and is never called
+  // (infra/bundle-stubs/semver.cjs).
+  alias: { semver: './infra/bundle-stubs/semver.cjs' },
   // CommonJS dependencies (qrcode, pngjs, aws-xray-sdk-core) call require() for Node
   // built-ins, which an ES module has no global for.
   banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",

@@ -22,6 +22,7 @@ const NODEJS_BUNDLING: BundlingOptions = {
   mainFields: [...BUNDLING.mainFields],
   externalModules: [...BUNDLING.external],
   banner: BUNDLING.banner,
+  esbuildArgs: { '--alias': `semver=${BUNDLING.alias.semver}` },
 };
 
 export interface PaymentFunctionProps {

@@ -15,6 +15,7 @@ export function deployedBuildOptions(): BuildOptions {
     sourcesContent: BUNDLING.sourcesContent,
     mainFields: [...BUNDLING.mainFields],
     external: [...BUNDLING.external],
+    alias: { ...BUNDLING.alias },
     banner: { js: BUNDLING.banner },
     logLevel: 'error',
   };
