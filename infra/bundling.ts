@@ -49,10 +49,24 @@ export const UNREACHED_SDK_PACKAGES = [
  */
 export const NODE_OPTIONS: readonly string[] = [];
 
+/**
+ * Packages a function imports only on demand (`import()`), in chunks of their own that a cold
+ * start does not load; scripts/bundle-sizes.ts fails when one is loaded at start-up. The fleet
+ * check-in's Lambda client is needed only by a run that runs short of time and hands its cursor
+ * on (lib/api/continuation.ts): rarely, so this is load removed from its cold start. The QR
+ * library draws the picture of every QR order precreate answers (lib/api/qr.ts): for precreate
+ * the chunk moves that load from its cold start into its first invocation, and only keeps it
+ * out of every other function.
+ */
+export const ON_DEMAND_PACKAGES = ['@aws-sdk/client-lambda', 'qrcode'] as const;
+
 export const BUNDLING = {
   /** Follows the Lambda runtime (nodejs24.x); infra tests hold the two together. */
   target: 'node24',
   format: 'esm',
+  // Each `import()` (the fleet's Lambda client, the SQS timer adapter, the QR library) is a
+  // chunk of its own, loaded when the import runs, not at cold start (ON_DEMAND_PACKAGES).
+  splitting: true,
   minify: true,
   // Shipped beside the bundle but not loaded at run time (NODE_OPTIONS): for reading stack
   // traces, which need the mappings, not a second copy of every dependency's source.

@@ -1,29 +1,39 @@
 // "A payment Lambda": the one place that decides runtime, architecture, bundling, logs,
 // tracing and environment for every function of the backend.
-import { join } from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { AssetHashType, Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLING, NODE_OPTIONS, PROJECT_ROOT, entryOf } from './bundling.js';
+import { NODE_OPTIONS, PROJECT_ROOT } from './bundling.js';
+import { buildFunction } from './esbuild-build.js';
 import type { FunctionId, FunctionSpec } from './functions.js';
 
 /** A current Node.js LTS; BUNDLING.target follows it. */
 export const RUNTIME = Runtime.NODEJS_24_X;
 
-const NODEJS_BUNDLING: BundlingOptions = {
-  target: BUNDLING.target,
-  format: OutputFormat.ESM,
-  minify: BUNDLING.minify,
-  sourceMap: BUNDLING.sourceMap,
-  sourcesContent: BUNDLING.sourcesContent,
-  mainFields: [...BUNDLING.mainFields],
-  externalModules: [...BUNDLING.external],
-  banner: BUNDLING.banner,
-  esbuildArgs: { '--alias': `semver=${BUNDLING.alias.semver}` },
-};
+/**
+ * The function's code: infra/esbuild-build.ts run locally into the asset's directory, a
+ * directory because the bundle is split (the handler module and the chunks it imports on
+ * demand), which NodejsFunction's single output file cannot be. Hashed by what was built.
+ */
+function bundledCode(name: FunctionId): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: RUNTIME.bundlingImage,
+      // CDK stages one asset for all assets of equal source and bundling options, and a local
+      // bundler's function is no option it can see: the entry keeps each function's build its own.
+      environment: { FUNCTION_ENTRY: `functions/${name}.ts` },
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildFunction(name, outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface PaymentFunctionProps {
   name: FunctionId;
@@ -38,7 +48,7 @@ export interface PaymentFunctionProps {
 }
 
 export class PaymentFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   /** Its own role, so each function holds exactly the grants of its FunctionSpec. */
   readonly role: IRole;
   readonly logGroup: LogGroup;
@@ -55,18 +65,15 @@ export class PaymentFunction extends Construct {
     this.logGroup.grantWrite(role);
     this.role = role;
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: entryOf(props.name),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      code: bundledCode(props.name),
+      handler: 'index.handler', // ENTRY_FILE's export
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.spec.memoryMb,
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       description: props.spec.description,
       environment: { ...props.environment, ...(NODE_OPTIONS.length > 0 ? { NODE_OPTIONS: NODE_OPTIONS.join(' ') } : {}) },
-      bundling: NODEJS_BUNDLING,
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role,

@@ -21,7 +21,10 @@ export interface ColdStartOptions {
 export interface FunctionColdStart {
   name: string;
   memory_mb: number;
+  /** What a cold start loads (the handler module and the chunks it imports statically). */
   bytes: number;
+  /** Chunks loaded only when an `import()` runs. */
+  on_demand_bytes: number;
   /** Packages left out of the bundle, imported only on demand (never, on Lambda). */
   externals: string[];
   by_source: { source: string; bytes: number }[];
@@ -55,6 +58,7 @@ export async function measureColdStart(options: ColdStartOptions, log: (line: st
         name: one.name,
         memory_mb: FUNCTIONS[one.name as keyof typeof FUNCTIONS].memoryMb,
         bytes: one.bytes,
+        on_demand_bytes: one.on_demand_bytes,
         externals: one.externals,
         by_source: one.by_source.slice(0, 6),
         init,

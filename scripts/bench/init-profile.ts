@@ -46,8 +46,14 @@ function originOf(bundleFile: string, source: string): string {
 }
 
 export async function profileInit(bundleFile: string, runs = 3, limit = 10): Promise<InitProfile> {
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundleFile}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
-  const bundleUrl = pathToFileURL(bundleFile).href;
+  // The handler module and the chunks it imports, each with its own map.
+  const bundleDir = pathToFileURL(dirname(bundleFile)).href + '/';
+  const maps = new Map<string, SourceMap>();
+  const mapOf = (url: string) => {
+    let map = maps.get(url);
+    if (!map) maps.set(url, (map = new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0])));
+    return map;
+  };
   const totals = new Map<string, number>();
   let profiledMs = 0;
   for (let run = 0; run < runs; run += 1) {
@@ -61,8 +67,8 @@ export async function profileInit(bundleFile: string, runs = 3, limit = 10): Pro
       if (!node.hitCount || node.callFrame.functionName === '(idle)') continue;
       const frame = node.callFrame;
       let source: string;
-      if (frame.url === bundleUrl) {
-        const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string };
+      if (frame.url.startsWith(bundleDir) && frame.url.endsWith('.mjs')) {
+        const entry = mapOf(frame.url).findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string };
         source = entry.originalSource ? `bundle: ${originOf(bundleFile, entry.originalSource)}` : 'bundle: (unmapped)';
       } else {
         const where = whereOf(frame);

@@ -24,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the semver stand-in in the bundles', () => {
   it('keeps the X-Ray SDK working for the SDK v3 clients, and leaves semver itself out', async () => {
     const file = join(dir, 'index.mjs');
-    const result = await build({ ...deployedBuildOptions(), stdin: { contents: ENTRY, loader: 'ts', resolveDir: PROJECT_ROOT }, outfile: file, sourcemap: false, metafile: true });
+    const result = await build({ ...deployedBuildOptions(), stdin: { contents: ENTRY, loader: 'ts', resolveDir: PROJECT_ROOT }, outdir: dir, sourcemap: false, metafile: true });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.includes('node_modules/semver/'))).toBe(false);
     expect(inputs).toContain('infra/bundle-stubs/semver.cjs');
