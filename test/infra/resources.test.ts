@@ -60,6 +60,11 @@ describe('functions', () => {
     expect(NODE_FLAGS).not.toContain('--enable-source-maps');
   });
 
+  it('gives every function a code asset of its own (CDK stages one asset for bundling options it sees as equal)', () => {
+    const keys = FUNCTION_IDS.map((name) => JSON.stringify((fnProps(name).Code as Json).S3Key));
+    expect(new Set(keys).size).toBe(FUNCTION_IDS.length);
+  });
+
   it('bundles for the Node.js version the functions run on', () => {
     expect(RUNTIME.name).toBe(`nodejs${BUNDLING.target.replace('node', '')}.x`);
   });
