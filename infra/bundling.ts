@@ -42,7 +42,8 @@ export const UNREACHED_SDK_PACKAGES = [
  * printed; the bench measured about a fifth of a function's own initialisation in it (see
  * docs/performance.md). Node documents the flag's cost ("enabling source maps can introduce
  * latency", https://nodejs.org/api/cli.html#--enable-source-maps); AWS SAM's esbuild builds leave
- * both the map and the flag off unless asked (its `Sourcemap` property). The maps are still built and shipped next to each bundle
+ * both the map and the flag off unless asked (`Sourcemap`, default false; true adds the flag:
+ * https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build-typescript.html). The maps are still built and shipped next to each bundle
  * (BUNDLING.sourceMap), so a stack trace from the logs is mapped back to our TypeScript
  * offline (`npx tsx scripts/symbolicate.ts`), or the flag is set on one function for a while
  * without redeploying code (DEPLOY.md, "Reading a stack trace").
