@@ -39,8 +39,9 @@ export const UNREACHED_SDK_PACKAGES = [
  *
  * No `--enable-source-maps`: with it, Node reads and parses each bundle's whole source map
  * while it loads the bundle, on every cold start, to serve stack traces that are rarely
- * printed; the bench measured about a fifth of a function's own initialisation in it (see
- * docs/performance.md). Node documents the flag's cost ("enabling source maps can introduce
+ * printed: about a fifth of what a function's start-up adds to the empty handler's (counted in
+ * CPU instructions under valgrind, deterministic where wall times on a shared machine are not:
+ * 75–100 M of 380–445 M). Node documents the flag's cost ("enabling source maps can introduce
  * latency", https://nodejs.org/api/cli.html#--enable-source-maps); AWS SAM's esbuild builds leave
  * both the map and the flag off unless asked (`Sourcemap`, default false; true adds the flag:
  * https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build-typescript.html). The maps are still built and shipped next to each bundle
