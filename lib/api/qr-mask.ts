@@ -1,8 +1,8 @@
 // The data mask of a QR symbol, chosen as ISO/IEC 18004 §7.8 asks (the lowest penalty of the
 // eight) and as the qrcode library chooses it, only cheaper: the library scores each mask on
 // its BitMatrix through a call per module (about 0.5 ms of a precreate's CPU); this scores
-// them on flat arrays. Given the symbol drawn with mask 0, it returns the library's own choice,
-// so the picture is the one the library draws unaided (test/unit/qr.test.ts compares them).
+// them on flat arrays. Given the symbol drawn with mask 0, it redraws it with the library's own
+// choice, so the picture is the one the library draws unaided (test/unit/qr.test.ts compares).
 
 /** What the qrcode library's `create()` returns about the modules (its BitMatrix). */
 export interface ModuleMatrix {
@@ -118,23 +118,34 @@ function tablesFor(size: number, reservedBit: Uint8Array): SizeTables {
   return found;
 }
 
-/** The mask with the lowest penalty (the first of equals) for a level-M symbol drawn with mask 0. */
-export function bestMaskM(drawnWithMask0: ModuleMatrix): number {
-  const { size, data, reservedBit } = drawnWithMask0;
-  const { flips, cells } = tablesFor(size, reservedBit);
+/** Writes `mask`'s modules and format bits over those of mask 0 in `candidate`. */
+function drawMask(drawnWithMask0: ModuleMatrix, { flips, cells }: SizeTables, mask: number, candidate: Uint8Array): void {
+  const { data } = drawnWithMask0;
+  const flip = flips[mask] as Uint8Array;
+  for (let i = 0; i < candidate.length; i += 1) candidate[i] = (data[i] as number) ^ (flip[i] as number);
+  const bits = formatBitsM(mask);
+  for (let i = 0; i < 15; i += 1) for (const cell of cells[i] as [number, number]) candidate[cell] = (bits >> i) & 1;
+}
+
+/**
+ * Redraws a level-M symbol drawn with mask 0 (the qrcode library's `create(…, { maskPattern:
+ * 0 })`) in place with the mask of lowest penalty, the first of equals; returns that mask.
+ */
+export function applyBestMaskM(drawnWithMask0: ModuleMatrix): number {
+  const { size, reservedBit } = drawnWithMask0;
+  const sizeTables = tablesFor(size, reservedBit);
   const candidate = new Uint8Array(size * size);
   let best = 0;
   let lowest = Infinity;
-  for (let mask = 0; mask < flips.length; mask += 1) {
-    const flip = flips[mask] as Uint8Array;
-    for (let i = 0; i < candidate.length; i += 1) candidate[i] = (data[i] as number) ^ (flip[i] as number);
-    const bits = formatBitsM(mask);
-    for (let i = 0; i < 15; i += 1) for (const cell of cells[i] as [number, number]) candidate[cell] = (bits >> i) & 1;
+  for (let mask = 0; mask < sizeTables.flips.length; mask += 1) {
+    drawMask(drawnWithMask0, sizeTables, mask, candidate);
     const score = penalty(candidate, size);
     if (score < lowest) {
       lowest = score;
       best = mask;
     }
   }
+  drawMask(drawnWithMask0, sizeTables, best, candidate);
+  drawnWithMask0.data.set(candidate);
   return best;
 }
