@@ -193,7 +193,7 @@ export class Ledger {
           UpdateExpression: expression,
           ConditionExpression: '#version = :expected',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':expected': order.version },
+          ExpressionAttributeValues: Object.assign(values, { ':expected': order.version }),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -321,7 +321,7 @@ export class Ledger {
           UpdateExpression: expression,
           ConditionExpression: '#version = :expected',
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':expected': refund.version },
+          ExpressionAttributeValues: Object.assign(values, { ':expected': refund.version }),
         }),
       );
       return true;
