@@ -1,17 +1,34 @@
 // A QR symbol's modules as SVG, exactly as the qrcode library's SVG renderer writes them with
-// its default colours (black on white) and no width: one path per row run of dark modules.
-// Built as a list of commands joined once, not a string grown by a concatenation per command
-// (the library's way, ~40 KB of garbage per picture); the run commands, which repeat, are
-// written once per length and reused.
+// its default colours (black on white) and no width: one path, a command per row run of dark
+// modules. The path is written as ASCII into a buffer kept for the next picture and read out
+// as one string: the library grows a string by a concatenation per command, ~40 KB of
+// garbage per picture.
 import type { ModuleMatrix } from './qr-mask.js';
 
-const lines: string[] = [];
-const moves: string[] = [];
-const line = (length: number) => (lines[length] ??= `h${length}`);
-const move = (by: number) => (moves[by] ??= `m${by} 0`);
+let scratch = Buffer.alloc(4096);
+let length = 0;
+
+const put = (code: number) => {
+  scratch[length] = code;
+  length += 1;
+};
+/** A non-negative integer in decimal. */
+const putInt = (value: number) => {
+  if (value >= 10) putInt(Math.floor(value / 10));
+  put(48 + (value % 10));
+};
+const M = 77;
+const m = 109;
+const h = 104;
+const SPACE = 32;
+const DOT = 46;
+const ZERO = 48;
+const FIVE = 53;
 
 export function svgOf({ size, data }: ModuleMatrix, margin: number): string {
-  const commands: string[] = [];
+  // At most two commands per module, none longer than 12 bytes (`M123 123.5`, `m123 0`).
+  if (scratch.length < data.length * 24) scratch = Buffer.alloc(data.length * 24);
+  length = 0;
   let moveBy = 0;
   let newRow = false;
   let lineLength = 0;
@@ -22,16 +39,30 @@ export function svgOf({ size, data }: ModuleMatrix, margin: number): string {
     if (data[i]) {
       lineLength += 1;
       if (!(i > 0 && col > 0 && data[i - 1])) {
-        commands.push(newRow ? `M${col + margin} ${0.5 + row + margin}` : move(moveBy));
+        if (newRow) {
+          // `M<x> <y + 0.5>`: the path runs along the middle of the row.
+          put(M);
+          putInt(col + margin);
+          put(SPACE);
+          putInt(row + margin);
+          put(DOT);
+          put(FIVE);
+        } else {
+          put(m);
+          putInt(moveBy);
+          put(SPACE);
+          put(ZERO);
+        }
         moveBy = 0;
         newRow = false;
       }
       if (!(col + 1 < size && data[i + 1])) {
-        commands.push(line(lineLength));
+        put(h);
+        putInt(lineLength);
         lineLength = 0;
       }
     } else moveBy += 1;
   }
   const side = size + margin * 2;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges"><path fill="#ffffff" d="M0 0h${side}v${side}H0z"/><path stroke="#000000" d="${commands.join('')}"/></svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges"><path fill="#ffffff" d="M0 0h${side}v${side}H0z"/><path stroke="#000000" d="${scratch.toString('latin1', 0, length)}"/></svg>\n`;
 }
