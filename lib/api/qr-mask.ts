@@ -100,11 +100,10 @@ interface SizeTables {
   flips: Uint8Array[];
   cells: [number, number][];
 }
-const tables = new Map<string, SizeTables>();
+const tables = new Map<number, SizeTables>();
 
 function tablesFor(size: number, reservedBit: Uint8Array): SizeTables {
-  const key = `${size}`;
-  let found = tables.get(key);
+  let found = tables.get(size);
   if (!found) {
     const mask0 = MASKS[0] as (row: number, col: number) => boolean;
     const flips = MASKS.map((mask) => {
@@ -113,7 +112,7 @@ function tablesFor(size: number, reservedBit: Uint8Array): SizeTables {
       return flip;
     });
     found = { flips, cells: formatCells(size) };
-    tables.set(key, found);
+    tables.set(size, found);
   }
   return found;
 }
