@@ -5,7 +5,7 @@ import type { CheckinOutcome } from '../../../lib/upay/index.js';
 import { asRegistry, FakeKeyStore, FakeRegistry } from './fake-terminals.js';
 import { ScriptedUpay } from './fake-upay.js';
 import { FakeClock, RecordingTelemetry } from './fakes.js';
-import { START, STORE } from './payments.js';
+import { START, STORE, transport } from './payments.js';
 
 export interface TerminalWorld {
   clock: FakeClock;
@@ -45,3 +45,29 @@ export function terminal(overrides: Partial<Terminal> = {}): Terminal {
 export const keyOf = (terminalSn: string, version: number) => ({ terminal_sn: terminalSn, terminal_key: `tk-${terminalSn}-${version}`, device_id: 'till-1' });
 
 export const checkedIn = (terminalSn: string, key: string): CheckinOutcome => ({ kind: 'checked_in', terminal_sn: terminalSn, terminal_key: key, raw: { result_code: '200' } });
+
+/**
+ * The provider as protocol §3.2 has it: each check-in signed with the current or previous key
+ * rotates (previous := current, current := new, `keyOf(sn, n)`); anything else is ILLEGAL_SIGN.
+ */
+export class RotatingProvider {
+  current: string;
+  previous: string | undefined;
+  private issued = 0;
+
+  constructor(private readonly terminalSn: string) {
+    this.current = keyOf(terminalSn, 0).terminal_key;
+  }
+
+  accepts(key: string): boolean {
+    return key === this.current || key === this.previous;
+  }
+
+  rotate(key: string): CheckinOutcome {
+    if (!this.accepts(key)) return transport('illegal_sign');
+    this.issued += 1;
+    this.previous = this.current;
+    this.current = keyOf(this.terminalSn, this.issued).terminal_key;
+    return checkedIn(this.terminalSn, this.current);
+  }
+}
