@@ -182,14 +182,15 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
       activation.set(device, result?.kind ?? 'killed');
     });
     const fleet = await listAll(world.registry);
-    // Scheduled as the fleet run schedules them (a day apart, so every terminal is due but the parked).
+    // Scheduled as the fleet run schedules them (a day apart, so every terminal is due but the parked),
+    // each from its listing, as the fleet run checks it in.
     const due = fleet.filter((terminal) => isDue(terminal, now, MIN_INTERVAL_MS));
     await mapBounded(
       due,
       parallel,
       // On the second day, the first due terminals' check-ins are the sweep (not the first devices':
       // their activations were the first day's sweep, and many have no terminal to check in).
-      (terminal) => run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, index === 1 ? due.indexOf(terminal) : undefined, (deps) => checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000 })),
+      (terminal) => run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, index === 1 ? due.indexOf(terminal) : undefined, (deps) => checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000, listed: terminal })),
     );
     await judge(fleet.length);
     log(`day ${index}: ${fleet.length} terminals registered`);

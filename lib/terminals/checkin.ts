@@ -4,6 +4,8 @@
 //  - before the provider is called, the registry records the check-in as in flight with the
 //    key that signs it, and with the status the terminal has if this call is lost (write-ahead:
 //    a run killed anywhere after that point leaves the terminal already judged, e.g. parked);
+//  - for a terminal the fleet's listing shows idle, the lease and that record are one write,
+//    taken only while the terminal is still as listed (else the lease comes first, as above);
 //  - a run that finds such a trace judges it first: if the stored key moved since, the dead run
 //    stored its new key (active); if not, its possible loss is already in the status;
 //  - the new key is stored before anything else, retried only while the invocation and the
