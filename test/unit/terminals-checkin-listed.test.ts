@@ -4,12 +4,12 @@
 // window still ends judged.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInTerminal } from '../../lib/terminals/checkin.js';
-import { KeyStoreUnavailableError, type TerminalKey } from '../../lib/keys/index.js';
+import { KeyStoreUnavailableError } from '../../lib/keys/index.js';
 import type { CheckinOutcome } from '../../lib/upay/index.js';
 import type { Terminal, TerminalStatus } from '../../lib/store/terminal-registry.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
 import { START, transport } from './support/payments.js';
-import { checkedIn, keyOf, RotatingProvider, terminal, terminalWorld, type TerminalWorld } from './support/terminals.js';
+import { checkedIn, checkinDyingInKeyWrite, keyOf, terminal, terminalWorld, type TerminalWorld } from './support/terminals.js';
 
 const SN = '100000000000000001';
 const DAY = 86_400_000;
@@ -60,15 +60,8 @@ describe('a check-in of a terminal as listed', () => {
   it('does not take a terminal a check-in left in flight after the listing: it is judged under the lease (no silent brick)', async () => {
     const { listed } = world();
     const view = listed();
-    const provider = new RotatingProvider(SN);
-    w.upay.always('checkin', ({ credentials }) => provider.rotate(credentials.key));
     // After the listing, another run rotates K0→K1 and dies before storing K1.
-    w.keys.failNext('rotate', new KeyStoreUnavailableError('throttled'));
-    const originalRotate = w.keys.rotate.bind(w.keys);
-    w.keys.rotate = async (key: TerminalKey) => (w.keys.countOf('rotate') === 0 ? originalRotate(key) : never<void>());
-    void checkInTerminal(w.deps, SN);
-    await tick();
-    w.keys.rotate = originalRotate;
+    const provider = await checkinDyingInKeyWrite(w, SN);
     w.clock.advance(LEASE + 1);
     // This run, from the older listing: signs with K0 (still previous), the provider rotates, the reply is lost.
     w.upay.script('checkin', ({ credentials }) => {

@@ -1,5 +1,7 @@
 // A world of fakes wired as TerminalDeps, and terminals and outcomes as the flows see them.
 import { KEY_WRITE_RETRY, type TerminalDeps } from '../../../lib/terminals/deps.js';
+import { checkInTerminal } from '../../../lib/terminals/checkin.js';
+import { KeyStoreUnavailableError, type TerminalKey } from '../../../lib/keys/index.js';
 import type { Terminal } from '../../../lib/store/terminal-registry.js';
 import type { CheckinOutcome } from '../../../lib/upay/index.js';
 import { asRegistry, FakeKeyStore, FakeRegistry } from './fake-terminals.js';
@@ -70,4 +72,20 @@ export class RotatingProvider {
     this.current = keyOf(this.terminalSn, this.issued).terminal_key;
     return checkedIn(this.terminalSn, this.current);
   }
+}
+
+/**
+ * The issue's first run: the provider rotates K0→K1, the key write fails and its retry never
+ * returns (the Lambda is killed in it). Returns the provider, which rotates every later check-in too.
+ */
+export async function checkinDyingInKeyWrite(w: TerminalWorld, terminalSn: string): Promise<RotatingProvider> {
+  const provider = new RotatingProvider(terminalSn);
+  w.upay.always('checkin', ({ credentials }) => provider.rotate(credentials.key));
+  w.keys.failNext('rotate', new KeyStoreUnavailableError('throttled'));
+  const originalRotate = w.keys.rotate.bind(w.keys);
+  w.keys.rotate = async (key: TerminalKey) => (w.keys.countOf('rotate') === 0 ? originalRotate(key) : new Promise<void>(() => undefined));
+  void checkInTerminal(w.deps, terminalSn);
+  await new Promise((resolve) => setImmediate(resolve));
+  w.keys.rotate = originalRotate;
+  return provider;
 }
