@@ -184,12 +184,19 @@ export async function runTerminalChaos(world: TerminalChaosWorld, options: Termi
     const fleet = await listAll(world.registry);
     // Scheduled as the fleet run schedules them (a day apart, so every terminal is due but the parked).
     const due = fleet.filter((terminal) => isDue(terminal, now, MIN_INTERVAL_MS));
+    // Day 1 checks in as an admin's check-in does (the lease first); every other day as the fleet
+    // run does, from the listing (the lease and the in-flight record in one write).
+    const listed = index !== 1;
     await mapBounded(
       due,
       parallel,
-      // On the second day, the first due terminals' check-ins are the sweep (not the first devices':
-      // their activations were the first day's sweep, and many have no terminal to check in).
-      (terminal) => run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, index === 1 ? due.indexOf(terminal) : undefined, (deps) => checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000 })),
+      // On the second and third days, the first due terminals' check-ins are the sweep, of each way
+      // in (not the first devices': their activations were the first day's sweep, and many have no
+      // terminal to check in). Never on the last day, which runs without faults.
+      (terminal) =>
+        run<CheckinResult>('checkin', `${index}:${terminal.device_id}`, faults, faults && (index === 1 || index === 2) ? due.indexOf(terminal) : undefined, (deps) =>
+          checkInTerminal(deps, terminal.terminal_sn, { remainingMs: () => 60_000, ...(listed ? { listed: terminal } : {}) }),
+        ),
     );
     await judge(fleet.length);
     log(`day ${index}: ${fleet.length} terminals registered`);

@@ -239,6 +239,39 @@ export class TerminalRegistry {
   }
 
   /**
+   * Takes the lease and records the check-in as in flight in one write, for a terminal judged
+   * from its listing: only if it is still as listed (same status, same last check-in and key
+   * write, nothing in flight) and nobody holds its lease. False otherwise: the caller then takes
+   * the lease first and judges the terminal under it.
+   */
+  async leaseAndMarkInFlight(
+    terminalSn: string,
+    owner: string,
+    nowMs: number,
+    leaseMs: number,
+    listed: Pick<Terminal, 'status' | 'checked_in_at' | 'key_stored_at'>,
+    state: { status: TerminalStatus; in_flight: CheckinInFlight },
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':owner': owner,
+      ':until': nowMs + leaseMs,
+      ':now': nowMs,
+      ':status': state.status,
+      ':in_flight': state.in_flight,
+      ':listed_status': listed.status,
+      ':listed_key_stored_at': listed.key_stored_at,
+      ...(listed.checked_in_at !== undefined ? { ':listed_checked_in_at': listed.checked_in_at } : {}),
+    };
+    const checkedIn = listed.checked_in_at !== undefined ? 'checked_in_at = :listed_checked_in_at' : 'attribute_not_exists(checked_in_at)';
+    return this.updateIf(
+      terminalSn,
+      'SET lease_owner = :owner, lease_until = :until, #status = :status, checkin_in_flight = :in_flight',
+      `#status = :listed_status AND key_stored_at = :listed_key_stored_at AND ${checkedIn} AND attribute_not_exists(checkin_in_flight) AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+      values,
+    );
+  }
+
+  /**
    * Ends a check-in under the caller's lease: sets the terminal's new state and frees
    * the lease. Refused (returns false) if the lease was lost to someone else meanwhile.
    */

@@ -4,6 +4,8 @@
 //  - before the provider is called, the registry records the check-in as in flight with the
 //    key that signs it, and with the status the terminal has if this call is lost (write-ahead:
 //    a run killed anywhere after that point leaves the terminal already judged, e.g. parked);
+//  - for a terminal the fleet's listing shows idle, the lease and that record are one write,
+//    taken only while the terminal is still as listed (else the lease comes first, as above);
 //  - a run that finds such a trace judges it first: if the stored key moved since, the dead run
 //    stored its new key (active); if not, its possible loss is already in the status;
 //  - the new key is stored before anything else, retried only while the invocation and the
@@ -13,7 +15,7 @@
 //    key parks it at once. A parked terminal raises TerminalParked and is left to an admin.
 import { randomUUID } from 'node:crypto';
 import type { StoredKey } from '../keys/index.js';
-import type { CheckinFinish, Terminal, TerminalStatus } from '../store/terminal-registry.js';
+import type { CheckinFinish, CheckinInFlight, Terminal, TerminalStatus } from '../store/terminal-registry.js';
 import { withRetries } from './retry.js';
 import { KEY_WRITE_RETRY, type TerminalDeps } from './deps.js';
 import { describeFailure } from './provider-failure.js';
@@ -39,24 +41,44 @@ export interface CheckinOptions {
   force?: boolean;
   /** Milliseconds left in the invocation; key-write retries stop in time to record the outcome. */
   remainingMs?: () => number;
+  /**
+   * The terminal as the fleet's listing showed it. When it shows the usual case (active or
+   * unconfirmed, nothing in flight), the lease and the in-flight record are one write, on
+   * condition that the terminal is still as listed; otherwise the lease is taken first.
+   */
+  listed?: Terminal;
 }
 
 export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, options: CheckinOptions = {}): Promise<CheckinResult> {
   const owner = randomUUID();
-  const leaseEnd = deps.now() + CHECKIN_LEASE_MS;
+  const leasedAt = deps.now();
+  const leaseEnd = leasedAt + CHECKIN_LEASE_MS;
+  // What is left for this check-in: the invocation's time and the lease, whichever ends first.
+  const remainingMs = () => Math.min(options.remainingMs?.() ?? Infinity, leaseEnd - deps.now());
+  if (options.listed !== undefined && !options.force && isIdle(options.listed)) {
+    const settled = await settle(deps, new LeasedCheckin(deps, options.listed, owner, remainingMs, false, leasedAt));
+    if (settled !== undefined) return settled;
+  }
   const lease = await deps.registry.acquireCheckinLease(terminalSn, owner, deps.now(), CHECKIN_LEASE_MS, options.force);
   if (lease.kind !== 'leased') {
     deps.telemetry.count(METRIC[lease.kind]);
     return { kind: lease.kind, terminal_sn: terminalSn };
   }
-  // What is left for this check-in: the invocation's time and the lease, whichever ends first.
-  const remainingMs = () => Math.min(options.remainingMs?.() ?? Infinity, leaseEnd - deps.now());
+  return (await settle(deps, new LeasedCheckin(deps, lease.terminal, owner, remainingMs, options.force === true))) as CheckinResult;
+}
 
-  const run = new LeasedCheckin(deps, lease.terminal, owner, remainingMs, options.force === true);
+/** Nothing in flight and a status that is checked in as it is: no earlier check-in to judge. */
+const isIdle = (terminal: Terminal) => terminal.checkin_in_flight === undefined && (terminal.status === 'active' || terminal.status === 'checkin_unconfirmed');
+
+/** Runs the check-in and ends it under its lease; undefined when the terminal was not as listed (no lease taken). */
+async function settle(deps: TerminalDeps, run: LeasedCheckin): Promise<CheckinResult | undefined> {
+  const terminalSn = run.terminalSn;
   let finish: CheckinFinish;
   let outcome: Outcome;
   try {
-    outcome = await run.execute();
+    const executed = await run.execute();
+    if (executed === NOT_AS_LISTED) return undefined;
+    outcome = executed;
     finish = run.finish(outcome);
   } catch (error) {
     // Thrown by a registry, key store or provider call: whatever is in flight stays recorded,
@@ -64,7 +86,7 @@ export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, op
     outcome = { kind: 'failed', reason: (error as Error).name };
     finish = { ...run.unsettled(), last_error: { code: 'CHECKIN_FAILED', message: outcome.reason, at: run.at() } };
   }
-  if (!(await deps.registry.finishCheckin(terminalSn, owner, finish))) {
+  if (!(await deps.registry.finishCheckin(terminalSn, run.owner, finish))) {
     deps.telemetry.warn('check-in lease was lost before the registry was updated', { terminal_sn: terminalSn });
   }
   const result = toResult(terminalSn, outcome, finish.status);
@@ -73,6 +95,9 @@ export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, op
   log('check-in finished', { terminal_sn: terminalSn, outcome: result.kind, status: finish.status, reason: 'reason' in result ? result.reason : undefined });
   return result;
 }
+
+/** The terminal changed since it was listed (or its key could not be read before the lease): take the lease first. */
+const NOT_AS_LISTED = Symbol('not as listed');
 
 const METRIC: Record<CheckinResult['kind'], string> = {
   checked_in: 'CheckinSucceeded',
@@ -111,22 +136,32 @@ class LeasedCheckin {
   /** The status written with the in-flight record: what this check-in leaves if it is lost. */
   private ifLost: TerminalStatus;
 
+  /**
+   * `listedAt`: the terminal is as listed, not leased yet; the lease (from then) is taken with
+   * the in-flight record. Absent: the caller holds the lease, and the terminal is as leased.
+   */
   constructor(
     private readonly deps: TerminalDeps,
     private readonly terminal: Terminal,
-    private readonly owner: string,
+    readonly owner: string,
     private readonly remainingMs: () => number,
     private readonly force: boolean,
+    private readonly listedAt?: number,
   ) {
     this.status = terminal.status;
     this.ifLost = afterPossibleLoss(terminal.status);
+  }
+
+  get terminalSn(): string {
+    return this.terminal.terminal_sn;
   }
 
   at(): string {
     return new Date(this.deps.now()).toISOString();
   }
 
-  async execute(): Promise<Outcome> {
+  async execute(): Promise<Outcome | typeof NOT_AS_LISTED> {
+    if (this.listedAt !== undefined) return this.executeAsListed(this.listedAt);
     const { deps, terminal } = this;
     const stored = await deps.keys.currentStored(terminal.terminal_sn);
     this.judgeInterrupted(stored);
@@ -134,14 +169,35 @@ class LeasedCheckin {
       return { kind: 'parked_by_recovery', reason: 'an interrupted check-in was the second possible loss in a row' };
     }
     this.ifLost = afterPossibleLoss(this.status);
-    const marked = await deps.registry.markCheckinInFlight(terminal.terminal_sn, this.owner, {
-      status: this.ifLost,
-      ...this.recovered,
-      in_flight: { started_at: this.at(), signed_with_key_stored_at: stored.stored_at.toISOString() },
-    });
+    const marked = await deps.registry.markCheckinInFlight(terminal.terminal_sn, this.owner, { status: this.ifLost, ...this.recovered, in_flight: this.inFlightRecord(stored) });
     if (!marked) return { kind: 'failed', reason: 'lease lost before the provider call' };
     this.inFlight = true;
+    return this.callProvider(stored);
+  }
 
+  /**
+   * The key is read before the lease: only a check-in moves it, and a check-in since the
+   * listing changed what the write's condition pins (its in-flight record while it runs, the
+   * status or last check-in it leaves, the lease), so the key read is the one the listed
+   * terminal signs with.
+   */
+  private async executeAsListed(nowMs: number): Promise<Outcome | typeof NOT_AS_LISTED> {
+    const { deps, terminal } = this;
+    const stored = await deps.keys.currentStored(terminal.terminal_sn).catch(() => undefined);
+    if (stored === undefined) return NOT_AS_LISTED;
+    const leased = await deps.registry.leaseAndMarkInFlight(terminal.terminal_sn, this.owner, nowMs, CHECKIN_LEASE_MS, terminal, { status: this.ifLost, in_flight: this.inFlightRecord(stored) });
+    if (!leased) return NOT_AS_LISTED;
+    this.inFlight = true;
+    return this.callProvider(stored);
+  }
+
+  private inFlightRecord(stored: StoredKey): CheckinInFlight {
+    return { started_at: this.at(), signed_with_key_stored_at: stored.stored_at.toISOString() };
+  }
+
+  /** The provider call and the new key's write, the in-flight record written. */
+  private async callProvider(stored: StoredKey): Promise<Outcome> {
+    const { deps, terminal } = this;
     const outcome = await deps.upay.checkin(
       { sn: terminal.terminal_sn, key: stored.key.terminal_key },
       { device_id: terminal.device_id },

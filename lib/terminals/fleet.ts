@@ -40,24 +40,39 @@ export interface FleetReport {
 
 export async function checkInFleet(deps: TerminalDeps, options: FleetOptions): Promise<FleetReport> {
   const report: FleetReport = { checked_in: 0, failed: 0, unconfirmed: 0, parked: 0, skipped: 0, interrupted_activations: 0, keys_scheduled_for_deletion: 0 };
+  const workers = new Workers(options.concurrency);
+  // A page's ending (its legacy moves) waits for its check-ins and for every page before it.
+  let pagesEnded: Promise<void> = Promise.resolve();
   let cursor = options.cursor;
-  for (;;) {
-    const page = await deps.registry.listFleet(options.pageSize, cursor);
-    const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
-    for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
-    if (deps.keyRetirement) report.keys_scheduled_for_deletion += await deleteRetiredKeys({ ...deps, keyRetirement: deps.keyRetirement }, page.terminals);
-    const due = page.terminals.filter((terminal) => isDue(terminal, deps.now(), options.minIntervalMs));
-    report.skipped += page.terminals.length - due.length - interrupted.length;
-    const finished = await runPage(deps, options, due, report);
-    if (!finished) {
-      // Resume at this page's start: the terminals it did finish are skipped as recent.
-      report.cursor = cursor ?? '';
-      break;
+  try {
+    for (;;) {
+      const page = await deps.registry.listFleet(options.pageSize, cursor);
+      const interrupted = page.terminals.filter((terminal) => terminal.status === 'activating' && deps.now() - Date.parse(terminal.activated_at) > CLAIM_LEASE_MS);
+      for (const terminal of interrupted) await judgeActivation(deps, terminal, report);
+      if (deps.keyRetirement) report.keys_scheduled_for_deletion += await deleteRetiredKeys({ ...deps, keyRetirement: deps.keyRetirement }, page.terminals);
+      const due = page.terminals.filter((terminal) => isDue(terminal, deps.now(), options.minIntervalMs));
+      report.skipped += page.terminals.length - due.length - interrupted.length;
+      // No barrier between pages: the next page is listed as soon as this one's check-ins are
+      // all started, while they run.
+      const started = await startPage(deps, options, workers, due, report);
+      if (started === undefined) {
+        // Resume at this page's start: the terminals it did finish are skipped as recent.
+        report.cursor = cursor ?? '';
+        break;
+      }
+      // Only once the page is done: moved earlier, a terminal the page did not reach would sit in a shard the resumed walk has passed.
+      const legacy = page.legacy ?? [];
+      pagesEnded = pagesEnded.then(async () => {
+        await started.ended;
+        for (const terminalSn of legacy) await shardLegacy(deps, terminalSn);
+      });
+      if (page.cursor === undefined) break;
+      cursor = page.cursor;
     }
-    // Only now: moved earlier, a terminal the page did not reach would sit in a shard the resumed walk has passed.
-    for (const terminalSn of page.legacy ?? []) await shardLegacy(deps, terminalSn);
-    if (page.cursor === undefined) break;
-    cursor = page.cursor;
+  } finally {
+    // Nothing is left running when the run returns or throws (a Lambda would freeze it mid-call).
+    await workers.idle();
+    await pagesEnded;
   }
   deps.telemetry.count('FleetCheckedIn', report.checked_in);
   deps.telemetry.count('FleetCheckinFailed', report.failed + report.unconfirmed);
@@ -77,23 +92,51 @@ export function isDue(terminal: Terminal, nowMs: number, minIntervalMs: number):
   return last === undefined || nowMs - Date.parse(last) >= minIntervalMs;
 }
 
-async function runPage(deps: TerminalDeps, options: FleetOptions, terminals: Terminal[], report: FleetReport): Promise<boolean> {
-  let next = 0;
-  let outOfTime = false;
-  const worker = async () => {
-    while (next < terminals.length) {
-      const terminal = terminals[next++] as Terminal;
-      await options.pacer.take();
-      // Judged after the pacer's wait, which spends the invocation too.
-      if (options.remainingMs() < options.reserveMs) {
-        outOfTime = true;
-        return;
-      }
-      tally(report, await checkInSafely(deps, terminal.terminal_sn, options.remainingMs));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, terminals.length) }, worker));
-  return !outOfTime;
+/**
+ * Starts the page's check-ins as workers free up; resolves once all are started, with their
+ * end, or undefined when time ran short before the last one (the ones started still end).
+ */
+async function startPage(deps: TerminalDeps, options: FleetOptions, workers: Workers, terminals: Terminal[], report: FleetReport): Promise<{ ended: Promise<void> } | undefined> {
+  const checkins: Promise<void>[] = [];
+  for (const terminal of terminals) {
+    await workers.free();
+    await options.pacer.take();
+    // Judged after the pacer's wait, which spends the invocation too.
+    if (options.remainingMs() < options.reserveMs) return undefined;
+    checkins.push(workers.run(async () => tally(report, await checkInSafely(deps, terminal, options.remainingMs))));
+  }
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { ended: Promise.all(checkins).then(() => undefined) };
+}
+
+/** At most `concurrency` tasks at once; a task never rejects (checkInSafely catches). */
+class Workers {
+  private running = 0;
+  private waiting: (() => void)[] = [];
+  private readonly all = new Set<Promise<void>>();
+
+  constructor(private readonly concurrency: number) {}
+
+  /** Resolves when a worker is free to take a task (right away if one is). */
+  async free(): Promise<void> {
+    while (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Runs `task` on a worker; call after `free`. */
+  run(task: () => Promise<void>): Promise<void> {
+    this.running += 1;
+    const done = task().finally(() => {
+      this.running -= 1;
+      this.all.delete(done);
+      this.waiting.shift()?.();
+    });
+    this.all.add(done);
+    return done;
+  }
+
+  async idle(): Promise<void> {
+    while (this.all.size > 0) await Promise.all(this.all);
+  }
 }
 
 // A terminal registered before the fleet was sharded is checked in all the same (the walk
@@ -118,9 +161,10 @@ async function judgeActivation(deps: TerminalDeps, terminal: Terminal, report: F
   }
 }
 
-async function checkInSafely(deps: TerminalDeps, terminalSn: string, remainingMs: () => number): Promise<CheckinResult> {
+async function checkInSafely(deps: TerminalDeps, listed: Terminal, remainingMs: () => number): Promise<CheckinResult> {
+  const terminalSn = listed.terminal_sn;
   try {
-    return await checkInTerminal(deps, terminalSn, { remainingMs });
+    return await checkInTerminal(deps, terminalSn, { remainingMs, listed });
   } catch (error) {
     // One terminal's failure (e.g. the key store throttling) must not stop the fleet.
     deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, detail: (error as Error).message });

@@ -42,7 +42,7 @@ describe('the sweep of a terminal chaos run', () => {
   // check-in, before and after its effect, including those between the provider call and the
   // registry write that ends it.
   it('kills a check-in at each of its await points, before and after the effect', async () => {
-    const options = { terminals: 32, days: 2, faultRate: 0, seed: 5 };
+    const options = { terminals: 32, days: 3, faultRate: 0, seed: 5 };
     const world = await startTerminalChaosWorld(inject('dynamoEndpoint'), options.seed);
     let swept: TerminalChaosReport;
     try {
@@ -50,7 +50,8 @@ describe('the sweep of a terminal chaos run', () => {
     } finally {
       await world.close();
     }
-    const points = ['registry.acquireCheckinLease', 'keys.currentStored', 'registry.markCheckinInFlight', 'upay.checkin', 'keys.rotate', 'registry.finishCheckin'];
+    // Both ways in: the lease first (an admin's), and from the listing in one write (the fleet's).
+    const points = ['registry.acquireCheckinLease', 'keys.currentStored', 'registry.markCheckinInFlight', 'registry.leaseAndMarkInFlight', 'upay.checkin', 'keys.rotate', 'registry.finishCheckin'];
     const expected = points.flatMap((point) => [`${point}/before`, `${point}/after`]);
     expect(Object.keys(swept.kills).filter((point) => expected.includes(point)).sort(), terminalChaosSummary(swept, options)).toEqual([...expected].sort());
     expect(swept.brickedSilently).toEqual([]);

@@ -51,6 +51,33 @@ describe('the in-flight record of a check-in', () => {
     expect((await registry.acquireCheckinLease(sn, 'later', T0 + 200_000, 90_000)).kind).toBe('parked');
   });
 
+  it('is written with the lease in one write only while the terminal is as listed and its lease is free', async () => {
+    const asListed = async (sn: string, listed: Terminal, owner: string, nowMs = T0) =>
+      registry.leaseAndMarkInFlight(sn, owner, nowMs, 90_000, listed, { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT });
+    const listed = await registered({ checked_in_at: iso(T0 - 3_600_000) });
+    const sn = listed.terminal_sn;
+    // Changed since the listing, one pinned field at a time: refused, nothing written.
+    for (const changed of [{ status: 'checkin_unconfirmed' as const }, { checked_in_at: iso(T0) }, { checked_in_at: undefined }, { key_stored_at: iso(T0 + 1) }]) {
+      expect(await asListed(sn, { ...listed, ...changed }, 'a')).toBe(false);
+    }
+    expect(await registry.get(sn)).toEqual(listed);
+    // Another run's lease, then its in-flight record left behind after its lease ran out.
+    expect((await registry.acquireCheckinLease(sn, 'other', T0, 90_000)).kind).toBe('leased');
+    expect(await asListed(sn, listed, 'a', T0 + 1)).toBe(false);
+    expect(await registry.markCheckinInFlight(sn, 'other', { status: 'active', in_flight: IN_FLIGHT })).toBe(true);
+    expect(await asListed(sn, listed, 'a', T0 + 90_001)).toBe(false);
+    expect(await registry.finishCheckin(sn, 'other', { status: 'active', clear_in_flight: true })).toBe(true);
+    // As listed, lease run out or freed: leased and written ahead.
+    expect(await asListed(sn, listed, 'a', T0 + 90_001)).toBe(true);
+    expect(await registry.get(sn)).toMatchObject({ status: 'checkin_unconfirmed', checkin_in_flight: IN_FLIGHT });
+    expect(await registry.markCheckinInFlight(sn, 'a', { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT })).toBe(true);
+    expect((await registry.acquireCheckinLease(sn, 'b', T0 + 90_002, 90_000)).kind).toBe('busy');
+    // A terminal never checked in is pinned as such.
+    const fresh = await registered();
+    expect(await asListed(fresh.terminal_sn, { ...fresh, checked_in_at: iso(T0) }, 'a')).toBe(false);
+    expect(await asListed(fresh.terminal_sn, fresh, 'a')).toBe(true);
+  });
+
   it('never lets a retired terminal be leased, even forced or with an in-flight record', async () => {
     const { terminal_sn: sn } = await registered({ status: 'retired', checkin_in_flight: IN_FLIGHT });
     expect(await registry.acquireCheckinLease(sn, 'a', T0, 90_000)).toEqual({ kind: 'retired' });

@@ -12,7 +12,7 @@ import type { CheckinOutcome } from '../../lib/upay/index.js';
 import type { TerminalStatus } from '../../lib/store/terminal-registry.js';
 import { expectOnlyScriptedCalls } from './support/fake-upay.js';
 import { START, transport } from './support/payments.js';
-import { checkedIn, keyOf, terminal, terminalWorld, type TerminalWorld } from './support/terminals.js';
+import { checkedIn, checkinDyingInKeyWrite, keyOf, terminal, terminalWorld, type TerminalWorld } from './support/terminals.js';
 
 const SN = '100000000000000001';
 const DAY = 86_400_000;
@@ -30,28 +30,6 @@ function world(status: TerminalStatus = 'active'): TerminalWorld {
   fresh.keys.seed(K(0));
   fresh.clock.advance(DAY);
   return fresh;
-}
-
-/**
- * The provider as protocol §3.2 has it: each check-in signed with the current or previous key
- * rotates (previous := current, current := new); anything else is ILLEGAL_SIGN.
- */
-class RotatingProvider {
-  current: string = K(0).terminal_key;
-  previous: string | undefined;
-  private issued = 0;
-
-  accepts(key: string): boolean {
-    return key === this.current || key === this.previous;
-  }
-
-  rotate(key: string): CheckinOutcome {
-    if (!this.accepts(key)) return transport('illegal_sign');
-    this.issued += 1;
-    this.previous = this.current;
-    this.current = K(this.issued).terminal_key;
-    return checkedIn(SN, this.current);
-  }
 }
 
 const never = <T>() => new Promise<T>(() => undefined);
@@ -85,14 +63,8 @@ describe('the in-flight record', () => {
 describe('a run that finds an interrupted check-in (lease run out, in-flight record left)', () => {
   it('walks the issue’s sequence to parked, never to just checkin_unconfirmed: rotate, key write failing, killed; then a lost reply', async () => {
     w = world();
-    const provider = new RotatingProvider();
-    w.upay.always('checkin', ({ credentials }) => provider.rotate(credentials.key));
     // Run 1: the provider rotates K0→K1, the key write keeps failing, the Lambda is killed in it.
-    w.keys.failNext('rotate', new KeyStoreUnavailableError('throttled'));
-    const originalRotate = w.keys.rotate.bind(w.keys);
-    w.keys.rotate = async (key: TerminalKey) => (w.keys.countOf('rotate') === 0 ? originalRotate(key) : never<void>());
-    void checkInTerminal(w.deps, SN);
-    await new Promise((resolve) => setImmediate(resolve));
+    const provider = await checkinDyingInKeyWrite(w, SN);
     expect(provider.current).toBe(K(1).terminal_key);
     // Run 2, after the lease: signs with K0 (still "previous"), the provider rotates again, the reply is lost.
     w.clock.advance(LEASE + 1);

@@ -254,6 +254,90 @@ describe('paging and resuming', () => {
   });
 });
 
+describe('pages without a barrier', () => {
+  const five = () => Array.from({ length: 5 }, (_, i) => terminal({ terminal_sn: sn(i + 1) }));
+  const listCursors = () => w.registry.calls.filter((call) => call.method === 'listFleet').map((call) => call.args[1]);
+  /** A provider whose check-in of `slow` answers only when `release` is called. */
+  function holding(slow: string) {
+    let release = () => undefined as void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    w.upay.always('checkin', async ({ credentials }) => {
+      if (credentials.sn === slow) await released;
+      return checkedIn(credentials.sn, `${credentials.sn}-new`);
+    });
+    return { release: () => release() };
+  }
+  const settle = async () => {
+    for (let i = 0; i < 50; i += 1) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it("lists and checks in the next page while a check-in of the page before is still running", async () => {
+    w = fleet(five());
+    const slow = holding(sn(1));
+    const run = checkInFleet(w.deps, options({ pageSize: 2, concurrency: 2 }));
+    await settle();
+    expect(listCursors()).toEqual([undefined, sn(2), sn(4)]);
+    expect(w.registry.mustTerminal(sn(3)).checked_in_at).toBe(iso(START));
+    expect(w.registry.mustTerminal(sn(1)).checkin_in_flight).toBeDefined();
+    slow.release();
+    expect(await run).toMatchObject({ checked_in: 5 });
+    expect(w.registry.mustTerminal(sn(1)).checkin_in_flight).toBeUndefined();
+  });
+
+  it("moves a page's legacy terminals only once every check-in of that page has ended", async () => {
+    w = fleet([terminal({ terminal_sn: sn(3) })]);
+    for (const n of [1, 2]) {
+      w.registry.seedLegacy(terminal({ terminal_sn: sn(n) }));
+      w.keys.seed(keyOf(sn(n), 0));
+    }
+    const slow = holding(sn(1));
+    const run = checkInFleet(w.deps, options({ pageSize: 2, concurrency: 2 }));
+    await settle();
+    expect(w.registry.mustTerminal(sn(3)).checked_in_at).toBe(iso(START));
+    expect([w.registry.isLegacy(sn(1)), w.registry.isLegacy(sn(2))]).toEqual([true, true]);
+    slow.release();
+    expect(await run).toMatchObject({ checked_in: 3 });
+    expect([w.registry.isLegacy(sn(1)), w.registry.isLegacy(sn(2))]).toEqual([false, false]);
+  });
+
+  it('running short of time on a page, waits for the check-ins still running and hands back that page\'s start; the resumed run rotates no key twice', async () => {
+    w = fleet(five());
+    const slow = holding(sn(3));
+    let budget = 3;
+    const run = checkInFleet(w.deps, options({ pageSize: 2, concurrency: 2, remainingMs: () => (budget-- > 0 ? 600_000 : 0) }));
+    await settle();
+    let returned = false;
+    void run.then(() => (returned = true));
+    await settle();
+    expect(returned).toBe(false);
+    slow.release();
+    const first = await run;
+    expect(first).toMatchObject({ checked_in: 3, cursor: sn(2) });
+    const second = await checkInFleet(w.deps, options({ pageSize: 2, concurrency: 2, cursor: first.cursor ?? '' }));
+    expect(second).toMatchObject({ checked_in: 2, skipped: 1 });
+    expect(checkedInSns()).toEqual([sn(1), sn(2), sn(3), sn(4), sn(5)]);
+  });
+
+  it('waits for the check-ins still running before it fails on a listing error', async () => {
+    w = fleet(five());
+    const slow = holding(sn(1));
+    const originalList = w.registry.listFleet.bind(w.registry);
+    let pages = 0;
+    w.registry.listFleet = async (limit, cursor) => {
+      if ((pages += 1) === 2) throw new Error('throttled');
+      return originalList(limit, cursor);
+    };
+    let outcome: unknown;
+    const run = checkInFleet(w.deps, options({ pageSize: 2, concurrency: 2 })).catch((error: unknown) => (outcome = error));
+    await settle();
+    expect(outcome).toBeUndefined();
+    slow.release();
+    await run;
+    expect(outcome).toMatchObject({ message: 'throttled' });
+    expect(w.registry.mustTerminal(sn(1))).toMatchObject({ status: 'active', checked_in_at: iso(START) });
+  });
+});
+
 describe('terminals registered before the fleet was sharded', () => {
   it('are checked in and moved into their shard', async () => {
     w = fleet([terminal({ terminal_sn: sn(2) })]);

@@ -162,6 +162,27 @@ export class FakeRegistry implements RegistryPort {
     return true;
   }
 
+  async leaseAndMarkInFlight(
+    terminalSn: string,
+    owner: string,
+    nowMs: number,
+    leaseMs: number,
+    listed: Pick<Terminal, 'status' | 'checked_in_at' | 'key_stored_at'>,
+    state: { status: TerminalStatus; in_flight: CheckinInFlight },
+  ): Promise<boolean> {
+    this.enter('leaseAndMarkInFlight', [terminalSn, owner, nowMs, leaseMs, { status: listed.status, checked_in_at: listed.checked_in_at, key_stored_at: listed.key_stored_at }, state]);
+    const row = this.rows.get(terminalSn);
+    if (!row) return false;
+    const asListed = row.terminal.status === listed.status && row.terminal.checked_in_at === listed.checked_in_at && row.terminal.key_stored_at === listed.key_stored_at && row.terminal.checkin_in_flight === undefined;
+    const free = row.lease_until === undefined || row.lease_until < nowMs;
+    if (!asListed || !free) return false;
+    row.lease_owner = owner;
+    row.lease_until = nowMs + leaseMs;
+    row.terminal.status = state.status;
+    row.terminal.checkin_in_flight = { ...state.in_flight };
+    return true;
+  }
+
   async finishCheckin(terminalSn: string, owner: string, outcome: CheckinFinish): Promise<boolean> {
     this.enter('finishCheckin', [terminalSn, owner, outcome]);
     const row = this.rows.get(terminalSn);
