@@ -49,8 +49,15 @@ const outcomes = metrics.singleMetric();
  * on `service` alone).
  */
 export function countOutcome(metric: string, outcome: string, value = 1): void {
-  outcomes.addDimension(OUTCOME_DIMENSION, outcome);
-  outcomes.addMetric(metric, MetricUnit.Count, value);
+  try {
+    outcomes.addDimension(OUTCOME_DIMENSION, outcome);
+    outcomes.addMetric(metric, MetricUnit.Count, value);
+  } catch (error) {
+    // The instance is kept: a count refused after its dimension went in must not pass that
+    // outcome on to the next count (a success publishes and clears it by itself).
+    outcomes.clearDimensions();
+    throw error;
+  }
 }
 
 // The domain names an outcome count `<Operation>_<outcome>` (e.g. Pay_paid): published as

@@ -1,6 +1,6 @@
 // Metric names carry no outcome: an outcome is the `outcome` dimension (issue 13).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { metrics, telemetry } from '../../lib/api/observability.js';
+import { countOutcome, logger, metrics, telemetry } from '../../lib/api/observability.js';
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
@@ -53,5 +53,24 @@ describe('telemetry counts', () => {
     metrics.publishStoredMetrics();
     expect(lines[0]).toMatchObject({ NeedsAttention: 1, service: 'upay-backend' });
     expect(lines[0]).not.toHaveProperty('outcome');
+  });
+});
+
+describe('an outcome count refused midway', () => {
+  // The single-metric instance is kept across counts: a count whose metric is refused after
+  // its outcome dimension was added must not hand that outcome to the count after it.
+  it('leaves the next count as a fresh instance would publish it: no stray outcome, no warning', () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const lines = captureEmf();
+    expect(() => countOutcome('', 'refunded')).toThrow();
+    countOutcome('Requests', ''); // an outcome the count refuses: the line has none
+    expect(() => countOutcome('', 'refunded')).toThrow();
+    countOutcome('Requests', 'ok');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).not.toHaveProperty('outcome');
+    expect(lines[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    expect(lines[1]).toMatchObject({ Requests: 1, outcome: 'ok', service: 'upay-backend' });
+    expect(lines[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'outcome']]);
+    expect(warn.mock.calls.map(([message]) => String(message))).not.toContainEqual(expect.stringMatching(/already been added/));
   });
 });

@@ -76,6 +76,13 @@ describe('the QR picture of a precreated order', () => {
     expect(masks.size).toBe(8);
   });
 
+  // Values on which two masks share the lowest penalty (masks 0 and 2, 2 and 3, 3 and 6): the
+  // library keeps the first; a "lowest or equal" choice would draw another, still readable, symbol.
+  it.each(['0'.repeat(45), '0'.repeat(184), '😀é0axéaxéé😀0x0aé😀0😀é0xé😀0😀0éé0é0éa0😀😀xxx0éa😀😀😀xaxaaéx😀0axx0😀00xx0😀😀aéx😀aéa😀😀a😀a0ax0a😀0a😀😀😀😀éx😀x😀a00ééaa😀x😀xxx😀0😀axéxx0xaa00ééééx😀😀'])('takes the first of masks tied on penalty, as the library does (%#)', async (value) => {
+    const segments = [{ data: Buffer.from(value, 'utf8'), mode: 'byte' as const }];
+    expect((await qrPictures(value, false)).qr_svg).toBe(await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+  });
+
   it('also comes as a PNG data URL when asked', async () => {
     const pictures = await qrPictures(VALUES[0] ?? '', true);
     expect(pictures.qr_png).toMatch(/^data:image\/png;base64,/);
