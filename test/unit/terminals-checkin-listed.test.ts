@@ -85,6 +85,19 @@ describe('a check-in of a terminal as listed', () => {
     expect(w.upay.callsOf('checkin').at(-1)?.credentials.key).toBe(K(1).terminal_key);
   });
 
+  it('calls the provider when its one write landed and the SDK resent it (the resend finds its own lease)', async () => {
+    const { listed } = world('checkin_unconfirmed');
+    const write = w.registry.leaseAndMarkInFlight.bind(w.registry);
+    w.registry.leaseAndMarkInFlight = async (...args) => {
+      await write(...args); // landed, its reply lost
+      return write(...args);
+    };
+    w.upay.script('checkin', checkedIn(SN, K(1).terminal_key));
+    expect(await checkInTerminal(w.deps, SN, { listed: listed() })).toEqual({ kind: 'checked_in', terminal_sn: SN });
+    expect(w.registry.mustTerminal(SN)).toMatchObject({ status: 'active', checked_in_at: iso(START) });
+    expect(w.registry.mustTerminal(SN).checkin_in_flight).toBeUndefined();
+  });
+
   it('answers busy, without calling the provider, while another check-in holds the lease', async () => {
     const { listed } = world();
     w.registry.seed(terminal(), { owner: 'admin', until: START + 60_000 });
