@@ -90,6 +90,14 @@ describe('the in-flight record of a check-in', () => {
     expect(await registry.markCheckinInFlight(sn, 'a', { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT })).toBe(true);
   });
 
+  it('refuses the one write (no error, nothing written) for a listing that lacks a pinned field, e.g. from a narrower projection', async () => {
+    const listed = await registered({ checked_in_at: iso(T0 - 3_600_000) });
+    const { key_stored_at: _dropped, ...projected } = listed;
+    const view = projected as Terminal;
+    expect(await registry.leaseAndMarkInFlight(listed.terminal_sn, 'a', T0, 90_000, view, { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT })).toBe(false);
+    expect(await registry.get(listed.terminal_sn)).toEqual(listed);
+  });
+
   it('never lets a retired terminal be leased, even forced or with an in-flight record', async () => {
     const { terminal_sn: sn } = await registered({ status: 'retired', checkin_in_flight: IN_FLIGHT });
     expect(await registry.acquireCheckinLease(sn, 'a', T0, 90_000)).toEqual({ kind: 'retired' });
