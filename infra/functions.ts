@@ -38,7 +38,7 @@ export const FUNCTIONS = {
   activate: { description: 'POST /v1/terminals: activate a Upay terminal', memoryMb: 512, timeoutSeconds: 29, ledger: 'write', keys: 'activate' },
   terminal: { description: 'GET /v1/terminals/{terminal_sn}: status and key age', memoryMb: 256, timeoutSeconds: 10, ledger: 'read', keys: 'age' },
   // Outlives API Gateway's 30 s: a check-in's worst case with one key-write attempt is 57 s
-  // (lib/terminals/budget.ts, CHECKIN_WORST_MS); 75 s leaves room for further attempts, which
+  // (lib/terminals/budget.ts; CHECKIN_WORST_MS adds the fleet's refused one write); 75 s leaves room for further attempts, which
   // stop in time for the final registry write, and stays under the 90 s check-in lease.
   checkin: { description: 'POST /v1/terminals/{terminal_sn}/checkin: rotate one key now', memoryMb: 512, timeoutSeconds: 75, ledger: 'write', keys: 'rotate' },
   // By default answers after one provider call (PAY_IN_REQUEST_MS 0); room for in-request polling if configured.

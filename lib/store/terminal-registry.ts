@@ -259,16 +259,33 @@ export class TerminalRegistry {
       ':status': state.status,
       ':in_flight': state.in_flight,
       ':listed_status': listed.status,
-      ':listed_key_stored_at': listed.key_stored_at,
-      ...(listed.checked_in_at !== undefined ? { ':listed_checked_in_at': listed.checked_in_at } : {}),
     };
-    const checkedIn = listed.checked_in_at !== undefined ? 'checked_in_at = :listed_checked_in_at' : 'attribute_not_exists(checked_in_at)';
-    return this.updateIf(
-      terminalSn,
-      'SET lease_owner = :owner, lease_until = :until, #status = :status, checkin_in_flight = :in_flight',
-      `#status = :listed_status AND key_stored_at = :listed_key_stored_at AND ${checkedIn} AND attribute_not_exists(checkin_in_flight) AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
-      values,
-    );
+    // A field the listing lacks is pinned as absent: an item that has it is not as listed.
+    const pinned = (['checked_in_at', 'key_stored_at'] as const).map((field) => {
+      if (listed[field] === undefined) return `attribute_not_exists(${field})`;
+      values[`:listed_${field}`] = listed[field];
+      return `${field} = :listed_${field}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: terminalKey(terminalSn),
+          UpdateExpression: 'SET lease_owner = :owner, lease_until = :until, #status = :status, checkin_in_flight = :in_flight',
+          ConditionExpression: `#status = :listed_status AND ${pinned.join(' AND ')} AND attribute_not_exists(checkin_in_flight) AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The SDK resends a write whose reply was lost; if the first landed, the resend finds our
+      // own lease (the owner is this check-in's alone) and record: that is this write, done.
+      const old = error.Item as Record<string, { S?: string; N?: string }> | undefined;
+      return old?.lease_owner?.S === owner && Number(old.lease_until?.N) === nowMs + leaseMs;
+    }
   }
 
   /**

@@ -26,6 +26,8 @@ export type CheckinResult =
   | { kind: 'checked_in'; terminal_sn: string }
   /** Another check-in of this terminal holds the lease. */
   | { kind: 'busy'; terminal_sn: string }
+  /** Checked in (or its check-in lost) by another run since the caller's listing: not due any more. */
+  | { kind: 'recent'; terminal_sn: string }
   | { kind: 'not_found'; terminal_sn: string }
   /** Parked terminals are checked in only when an admin forces it. */
   | { kind: 'parked'; terminal_sn: string }
@@ -47,6 +49,12 @@ export interface CheckinOptions {
    * condition that the terminal is still as listed; otherwise the lease is taken first.
    */
   listed?: Terminal;
+  /**
+   * The caller's due check (the fleet's interval), applied again under the lease to a terminal
+   * with nothing in flight: another run may have checked it in, or lost its check-in, since the
+   * listing, and one more check-in in the same incident would be its second possible loss.
+   */
+  due?: (terminal: Terminal) => boolean;
 }
 
 export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, options: CheckinOptions = {}): Promise<CheckinResult> {
@@ -63,6 +71,13 @@ export async function checkInTerminal(deps: TerminalDeps, terminalSn: string, op
   if (lease.kind !== 'leased') {
     deps.telemetry.count(METRIC[lease.kind]);
     return { kind: lease.kind, terminal_sn: terminalSn };
+  }
+  const found = lease.terminal;
+  if (options.due !== undefined && found.checkin_in_flight === undefined && !options.due(found)) {
+    // Freed as found (its last error kept): nothing was sent.
+    await deps.registry.finishCheckin(terminalSn, owner, { status: found.status, ...(found.last_error ? { last_error: found.last_error } : {}), clear_in_flight: false });
+    deps.telemetry.count(METRIC.recent);
+    return { kind: 'recent', terminal_sn: terminalSn };
   }
   return (await settle(deps, new LeasedCheckin(deps, lease.terminal, owner, remainingMs, options.force === true))) as CheckinResult;
 }
@@ -105,6 +120,7 @@ const METRIC: Record<CheckinResult['kind'], string> = {
   unconfirmed: 'CheckinUnconfirmed',
   parked_now: 'TerminalParked',
   busy: 'CheckinBusy',
+  recent: 'CheckinSkippedRecent',
   not_found: 'CheckinFailed',
   parked: 'CheckinSkippedParked',
   retired: 'CheckinSkippedRetired',

@@ -103,7 +103,7 @@ async function startPage(deps: TerminalDeps, options: FleetOptions, workers: Wor
     await options.pacer.take();
     // Judged after the pacer's wait, which spends the invocation too.
     if (options.remainingMs() < options.reserveMs) return undefined;
-    checkins.push(workers.run(async () => tally(report, await checkInSafely(deps, terminal, options.remainingMs))));
+    checkins.push(workers.run(async () => tally(report, await checkInSafely(deps, terminal, options))));
   }
   // Wrapped: an async function returning the promise itself would wait for it.
   return { ended: Promise.all(checkins).then(() => undefined) };
@@ -161,10 +161,10 @@ async function judgeActivation(deps: TerminalDeps, terminal: Terminal, report: F
   }
 }
 
-async function checkInSafely(deps: TerminalDeps, listed: Terminal, remainingMs: () => number): Promise<CheckinResult> {
+async function checkInSafely(deps: TerminalDeps, listed: Terminal, options: FleetOptions): Promise<CheckinResult> {
   const terminalSn = listed.terminal_sn;
   try {
-    return await checkInTerminal(deps, terminalSn, { remainingMs, listed });
+    return await checkInTerminal(deps, terminalSn, { remainingMs: options.remainingMs, listed, due: (found) => isDue(found, deps.now(), options.minIntervalMs) });
   } catch (error) {
     // One terminal's failure (e.g. the key store throttling) must not stop the fleet.
     deps.telemetry.error('check-in threw', { terminal_sn: terminalSn, error: (error as Error).name, detail: (error as Error).message });
@@ -184,6 +184,7 @@ function tally(report: FleetReport, result: CheckinResult): void {
       report.parked += 1;
       return;
     case 'busy':
+    case 'recent':
     case 'parked':
     case 'retired':
       report.skipped += 1;

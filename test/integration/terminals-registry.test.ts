@@ -78,6 +78,26 @@ describe('the in-flight record of a check-in', () => {
     expect(await asListed(fresh.terminal_sn, fresh, 'a')).toBe(true);
   });
 
+  it('takes a resent one write (the SDK retrying after its reply was lost) as its own, not as a change since the listing', async () => {
+    const listed = await registered({ checked_in_at: iso(T0 - 3_600_000) });
+    const sn = listed.terminal_sn;
+    const send = async (owner: string) => registry.leaseAndMarkInFlight(sn, owner, T0, 90_000, listed, { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT });
+    expect(await send('a')).toBe(true);
+    // The same request again: it landed the first time, so it holds.
+    expect(await send('a')).toBe(true);
+    // Anyone else's is refused.
+    expect(await send('b')).toBe(false);
+    expect(await registry.markCheckinInFlight(sn, 'a', { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT })).toBe(true);
+  });
+
+  it('refuses the one write (no error, nothing written) for a listing that lacks a pinned field, e.g. from a narrower projection', async () => {
+    const listed = await registered({ checked_in_at: iso(T0 - 3_600_000) });
+    const { key_stored_at: _dropped, ...projected } = listed;
+    const view = projected as Terminal;
+    expect(await registry.leaseAndMarkInFlight(listed.terminal_sn, 'a', T0, 90_000, view, { status: 'checkin_unconfirmed', in_flight: IN_FLIGHT })).toBe(false);
+    expect(await registry.get(listed.terminal_sn)).toEqual(listed);
+  });
+
   it('never lets a retired terminal be leased, even forced or with an in-flight record', async () => {
     const { terminal_sn: sn } = await registered({ status: 'retired', checkin_in_flight: IN_FLIGHT });
     expect(await registry.acquireCheckinLease(sn, 'a', T0, 90_000)).toEqual({ kind: 'retired' });

@@ -3,6 +3,7 @@
 // from when the invocation runs short of time.
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInFleet, type FleetOptions } from '../../lib/terminals/fleet.js';
+import { checkInTerminal } from '../../lib/terminals/checkin.js';
 import type { Pacer } from '../../lib/terminals/pacer.js';
 import type { Terminal } from '../../lib/store/terminal-registry.js';
 import type { CheckinOutcome } from '../../lib/upay/index.js';
@@ -145,6 +146,21 @@ describe('a fleet run', () => {
     expect(second).toMatchObject({ checked_in: 1, unconfirmed: 0, skipped: 1 });
     expect(w.upay.callsOf('checkin').map((call) => call.credentials.sn)).toEqual([sn(1), sn(2)]);
     expect(w.registry.mustTerminal(sn(1)).status).toBe('checkin_unconfirmed');
+  });
+
+  it('overlapping another run that lost a check-in after this run listed the terminal, does not retry it in the same incident', async () => {
+    w = fleet([terminal({ terminal_sn: sn(1) })], () => transport('timeout'));
+    const list = w.registry.listFleet.bind(w.registry);
+    w.registry.listFleet = async (limit, cursor) => {
+      const page = await list(limit, cursor);
+      // The other run (a continuation, or an admin's check-in) checks it in now: the reply is lost.
+      expect(await checkInTerminal(w.deps, sn(1))).toMatchObject({ kind: 'unconfirmed' });
+      return page;
+    };
+    expect(await checkInFleet(w.deps, options())).toMatchObject({ unconfirmed: 0, parked: 0, skipped: 1 });
+    expect(w.upay.callsOf('checkin')).toHaveLength(1);
+    expect(w.registry.mustTerminal(sn(1))).toMatchObject({ status: 'checkin_unconfirmed' });
+    expect(w.registry.row(sn(1))?.lease_owner).toBeUndefined();
   });
 
   it('counts a terminal busy with another check-in as skipped', async () => {
