@@ -41,8 +41,8 @@ export function findings(measured: Measured, budgets: Budget[]): string[] {
     const perCheckinMs = round((unpaced.seconds * 1000 * unpaced.concurrency) / Math.max(1, unpaced.terminals), 1);
     const bareMs = round((fleet.bare_loop.seconds * 1000 * fleet.bare_loop.concurrency) / Math.max(1, fleet.bare_loop.terminals), 1);
     out.push(
-      `Fleet check-in, unpaced: each check-in holds one of the ${unpaced.concurrency} workers for ~${perCheckinMs} ms (lease UpdateItem, the ${fleet.delay_ms} ms provider check-in, the key write, finishCheckin UpdateItem, and the wait for each page of ${fleet.configured.page_size} to finish), ` +
-        `against ~${bareMs} ms for the provider call and key write alone; the difference is the registry's writes and the page barrier in lib/terminals/fleet.ts.`,
+      `Fleet check-in, unpaced: each check-in holds one of the ${unpaced.concurrency} workers for ~${perCheckinMs} ms (the one UpdateItem taking the lease with the in-flight record, the ${fleet.delay_ms} ms provider check-in, the key write, the finishCheckin UpdateItem; pages of ${fleet.configured.page_size} run without a barrier), ` +
+        `against ~${bareMs} ms for the provider call and key write alone; the difference is the two registry writes, whose cost here is mostly DynamoDB Local's CPU on the same cores as the run.`,
     );
   }
 
