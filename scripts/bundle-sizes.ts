@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { BUNDLE_BUDGET_BYTES, BUNDLING, ON_DEMAND_PACKAGES, UNREACHED_SDK_PACKAGES, entryOf } from '../infra/bundling.js';
 import { bundleOutputs, bytesOf } from '../infra/bundle-outputs.js';
-import { deployedBuildOptions } from './esbuild-options.js';
+import { deployedBuildOptions } from '../infra/esbuild-build.js';
 import { FUNCTION_IDS } from '../infra/functions.js';
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

@@ -2,7 +2,7 @@
 // scripts/bundle-sizes.ts does), written with its source maps to a temporary directory
 // whose node_modules points at ours (where the packages left out would be found, were they
 // ever imported); plus an empty handler bundled the same way (the floor).
-import { ENTRY_FILE, deployedBuildOptions } from '../esbuild-options.js';
+import { ENTRY_FILE, deployedBuildOptions } from '../../infra/esbuild-build.js';
 import { bundleOutputs, bytesOf } from '../../infra/bundle-outputs.js';
 import { build, type Metafile } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

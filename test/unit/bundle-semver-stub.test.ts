@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/bundling.js';
-import { deployedBuildOptions } from '../../scripts/esbuild-options.js';
+import { deployedBuildOptions } from '../../infra/esbuild-build.js';
 
 const ENTRY = `
 import AWSXRay from 'aws-xray-sdk-core';
