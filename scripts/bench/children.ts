@@ -32,16 +32,17 @@ type WorkerMessage = { ok: true; result: unknown } | { ok: false; error: string 
 
 /**
  * Runs one measurement job in a fresh Node process (scripts/bench/worker.ts) and returns what
- * it reports over IPC. `env` is added to this process's environment; the child's stdout is
- * dropped (EMF metrics lines land there), its stderr is ours.
+ * it reports over IPC. `env` is added to this process's environment and `nodeFlags` to the
+ * child's node options; the child's stdout is dropped (EMF metrics lines land there), its
+ * stderr is ours.
  */
-export async function runWorker<T>(job: string, input: unknown, options: { timeoutMs: number; env?: Record<string, string | undefined> }): Promise<T> {
+export async function runWorker<T>(job: string, input: unknown, options: { timeoutMs: number; env?: Record<string, string | undefined>; nodeFlags?: string[] }): Promise<T> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  const child = track(fork(WORKER, [job], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const child = track(fork(WORKER, [job], { execArgv: [...(options.nodeFlags ?? []), '--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   let answered = false;
   try {
     const answer = new Promise<WorkerMessage>((resolve, reject) => {

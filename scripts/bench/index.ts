@@ -15,7 +15,7 @@ import { findings } from './findings.js';
 import { writeReport, type BenchReport } from './report.js';
 import { DURATION_MODEL, PRICES } from './prices.js';
 import type { RemoteCallsInput, RemoteCallsResult } from './remote-calls.js';
-import type { OverheadInput, OverheadResult } from './overhead.js';
+import { measureOverheadByMemory } from './overhead-workers.js';
 import type { EndToEndInput, EndToEndResult } from './end-to-end.js';
 import type { FleetInput, FleetResult } from './fleet.js';
 import type { RecordsInput, RecordsResult } from './records.js';
@@ -96,7 +96,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const machine = machineInfo();
 const measured: Partial<BenchReport> = {};
 try {
-  db = await startDynamoDbLocal();
+  db = await startDynamoDbLocal(undefined, 'long');
   const dynamoEndpoint = db.endpoint;
   await warmUp(dynamoEndpoint);
   log(`DynamoDB Local at ${dynamoEndpoint}`);
@@ -113,16 +113,14 @@ try {
     runWorker<RemoteCallsResult>('remote-calls', { dynamoEndpoint, samples: SETTINGS.remote_call_samples } satisfies RemoteCallsInput, { timeoutMs: 120_000 }),
   );
   if (runs('overhead')) measured.overhead = await phase('handler overhead (Powertools as deployed)', () =>
-    runWorker<OverheadResult>(
-      'overhead',
-      { warmup: SETTINGS.overhead_warmup, settle: SETTINGS.overhead_settle, iterations: SETTINGS.overhead_iterations, profileRequests: SETTINGS.overhead_profile_requests } satisfies OverheadInput,
+    measureOverheadByMemory(
+      { warmup: SETTINGS.overhead_warmup, settle: SETTINGS.overhead_settle, iterations: SETTINGS.overhead_iterations, profileRequests: SETTINGS.overhead_profile_requests },
       { timeoutMs: 240_000, env: AS_DEPLOYED },
     ),
   );
   if (runs('overhead')) measured.overhead_quiet = await phase('handler overhead (quiet Powertools)', () =>
-    runWorker<OverheadResult>(
-      'overhead',
-      { warmup: Math.round(SETTINGS.overhead_warmup / 2), settle: SETTINGS.overhead_settle, iterations: Math.round(SETTINGS.overhead_iterations / 2), profileRequests: 0 } satisfies OverheadInput,
+    measureOverheadByMemory(
+      { warmup: Math.round(SETTINGS.overhead_warmup / 2), settle: SETTINGS.overhead_settle, iterations: Math.round(SETTINGS.overhead_iterations / 2), profileRequests: 0 },
       { timeoutMs: 180_000 },
     ),
   );

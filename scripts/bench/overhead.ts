@@ -18,6 +18,7 @@ import { createProviderFake } from './provider-fake.js';
 import { loadHandlers, expectStatus, wakeUp, type Handlers } from './handlers.js';
 import { lambdaContext } from './events.js';
 import { summarize, type Summary } from './stats.js';
+import type { OverheadFunction } from './overhead-workers.js';
 import { profileRequests, type ProfileResult } from './profile.js';
 import { processCpuMs, calibrateClock, type ClockCalibration } from './cpu-clock.js';
 import {
@@ -33,6 +34,8 @@ import {
 } from './requests.js';
 
 export interface OverheadInput {
+  /** Which of OVERHEAD_FUNCTIONS to measure (overhead-workers.ts: one worker per memory size). */
+  functions: readonly OverheadFunction[];
   /** Unmeasured invocations of every operation before any is measured. */
   warmup: number;
   /** Unmeasured invocations right before an operation's measured ones. */
@@ -44,6 +47,9 @@ export interface OverheadInput {
 
 export interface OperationOverhead {
   operation: string;
+  function: OverheadFunction;
+  /** The heap options this worker's node ran with (lambda-runtime.ts). */
+  node_flags: string[];
   scenario: string;
   iterations: number;
   /** Our code by process.cpuUsage(): the invocation's CPU minus the fakes'. */
@@ -74,8 +80,8 @@ export interface OverheadResult {
   log_level: string;
   metrics: 'enabled' | 'disabled';
   operations: OperationOverhead[];
-  /** lib/api/qr.ts alone (the SVG of one QR code), for attributing precreate's time. */
-  qr_svg_cpu_ms: Summary;
+  /** lib/api/qr.ts alone (the SVG of one QR code), for attributing precreate's time (with precreate). */
+  qr_svg_cpu_ms?: Summary;
   /** process.cpuUsage() around busy loops of known length: the clock's own noise on this machine. */
   clock_calibration: ClockCalibration[];
 }
@@ -141,15 +147,17 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
 
     interface Operation<P> {
       name: string;
+      fn: OverheadFunction;
       scenario: string;
       /** Runs once per pass, on a fresh ledger and provider; returns how to prepare (unmeasured) and invoke (measured). */
       setup(requests: number): Promise<{ prepare: (i: number) => Promise<P>; invoke: (prepared: P) => Promise<unknown> }>;
       profiled: boolean;
     }
     const operation = <P>(spec: Operation<P>) => spec as Operation<unknown>;
-    const OPERATIONS = [
+    const ALL_OPERATIONS = [
       operation({
         name: 'pay',
+        fn: 'pay',
         scenario: 'barcode payment answered PAY_SUCCESS',
         profiled: true,
         async setup() {
@@ -159,6 +167,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       }),
       operation({
         name: 'query',
+        fn: 'query',
         scenario: 'GET /v1/orders/{order_id} of a final order',
         profiled: true,
         async setup() {
@@ -169,6 +178,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       ...(['refund', 'revoke', 'cancel'] as const).map((action) =>
         operation({
           name: action,
+          fn: action,
           scenario: action === 'refund' ? 'full refund of a PAID order, REFUND_SUCCESS' : `${action} of a PAID order, CANCEL_SUCCESS`,
           profiled: true,
           async setup(requests) {
@@ -182,6 +192,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       ),
       operation({
         name: 'notify',
+        fn: 'notify',
         scenario: 'verified callback of a PAID order (re-query, nothing to change)',
         profiled: true,
         async setup(requests) {
@@ -197,6 +208,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       }),
       operation({
         name: 'timer step',
+        fn: 'timer',
         scenario: 'a timer message for one due order: query → PAID, settled',
         profiled: false,
         async setup() {
@@ -214,6 +226,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       // Last: precreated orders stay open and soon fall due for the timer.
       operation({
         name: 'precreate',
+        fn: 'precreate',
         scenario: 'QR order created (qr_code + SVG)',
         profiled: true,
         async setup() {
@@ -222,6 +235,7 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
         },
       }),
     ];
+    const OPERATIONS = ALL_OPERATIONS.filter((spec) => input.functions.includes(spec.fn));
 
     // Pass 1 warms every operation (V8 tiers up code the operations share, on background
     // threads whose CPU process.cpuUsage() also counts); pass 2 measures each in turn.
@@ -267,6 +281,8 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       }
       operations.push({
         operation: spec.name,
+        function: spec.fn,
+        node_flags: process.execArgv.filter((flag) => flag.startsWith('--max-')),
         scenario: spec.scenario,
         iterations: runs.length,
         cpu_ms: summarize(runs.map((run) => run.net)),
@@ -282,20 +298,22 @@ export async function measureOverhead(input: OverheadInput): Promise<OverheadRes
       });
     }
 
-    const { qrPictures } = await import('../../lib/api/qr.js');
-    const qrValue = (i: number) => `https://qr.upay-sandbox.invalid/${(i * 7919).toString(16).padStart(24, '0')}`;
     const qr: number[] = [];
-    for (let i = 0; i < input.warmup + input.iterations; i += 1) {
-      const before = processCpuMs();
-      await qrPictures(qrValue(i), false);
-      if (i >= input.warmup) qr.push(processCpuMs() - before);
+    if (input.functions.includes('precreate')) {
+      const { qrPictures } = await import('../../lib/api/qr.js');
+      const qrValue = (i: number) => `https://qr.upay-sandbox.invalid/${(i * 7919).toString(16).padStart(24, '0')}`;
+      for (let i = 0; i < input.warmup + input.iterations; i += 1) {
+        const before = processCpuMs();
+        await qrPictures(qrValue(i), false);
+        if (i >= input.warmup) qr.push(processCpuMs() - before);
+      }
     }
 
     return {
       log_level: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO (Powertools default)',
       metrics: process.env.POWERTOOLS_METRICS_DISABLED === 'true' ? 'disabled' : 'enabled',
       operations,
-      qr_svg_cpu_ms: summarize(qr),
+      ...(qr.length > 0 ? { qr_svg_cpu_ms: summarize(qr) } : {}),
       clock_calibration: [calibrateClock(0.2, 1000), calibrateClock(1, 300)],
     };
   } finally {

@@ -111,6 +111,8 @@ function markdown(report: BenchReport): string {
     }
   }
 
+  const heapGroups = (result: OverheadResult) =>
+    [...new Set(result.operations.map((one) => one.node_flags.join(' ')))].map((flags) => `${result.operations.filter((one) => one.node_flags.join(' ') === flags).map((one) => one.operation).join(', ')} with ${flags || 'node\'s defaults'}`).join('; ');
   const overheadTable = (result: OverheadResult) =>
     table(
       ['operation', 'CPU ms p50 / p99 (process.cpuUsage)', 'request thread ms p50 / p99', 'wall ms p50 / p99', 'CPU > wall', 'with a GC', 'KB allocated / request (ours)', 'top CPU (profiled, ours)'],
@@ -131,9 +133,10 @@ function markdown(report: BenchReport): string {
       '## 3. Handler overhead (CPU of our code per request)',
       `The real handlers with every remote call answered in memory (aws-sdk-client-mock for the DocumentClient and Secrets Manager, a fetch stub running the sandbox's provider logic in-process); process.cpuUsage() around each invocation, minus the CPU the fakes tally for themselves (the mock's command matching included): information only, as it counts every thread of the process. ` +
         `The budget judges "request thread", which bounds our CPU on the invocation's own thread: the smaller of its CPU and its wall time, minus the fakes'; "CPU > wall" is the share of invocations during which other threads of the process (V8's concurrent GC and compiler) were busy. ` +
+          `Each function's handlers run with the heap options Lambda's own bootstrap gives a function of its memory size (scripts/bench/lambda-runtime.ts): ${heapGroups(o)}. ` +
         `Every operation is first warmed ${String(report.settings.overhead_warmup)} times, then measured ${o.operations[0]?.iterations ?? 0} times. Powertools as deployed: log level ${o.log_level}, metrics ${o.metrics} (EMF lines to stdout). The AWS SDK's own serialising and signing is not in these figures (the mocks answer before it).`,
       overheadTable(o),
-      `lib/api/qr.ts alone (one SVG): ${ms(o.qr_svg_cpu_ms)} ms. ` +
+      (o.qr_svg_cpu_ms ? `lib/api/qr.ts alone (one SVG): ${ms(o.qr_svg_cpu_ms)} ms. ` : '') +
         `Clock noise: process.cpuUsage() around busy loops of known length read ${o.clock_calibration.map((c) => `${c.busy_ms} ms → p50 ${c.cpu_ms.p50} / p99 ${c.cpu_ms.p99}`).join('; ')}.`,
     );
     if (report.overhead_quiet) push(`With the bench's quiet Powertools settings (log level ${report.overhead_quiet.log_level}, metrics ${report.overhead_quiet.metrics}), fewer iterations:`, overheadTable(report.overhead_quiet));

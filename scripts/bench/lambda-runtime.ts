@@ -1,0 +1,22 @@
+// What Lambda's managed Node.js runtime adds to a function's process, for measurements that run
+// handlers "as deployed". Its bootstrap (/var/runtime/bootstrap) starts node with a new space of
+// a tenth of the function's memory, split in two semi-spaces, and the rest as the old space, as
+// the public copies of the nodejs14.x and nodejs18.x images' bootstrap show (not checked for
+// nodejs24.x). A plain `node` instead caps a semi-space at 16 MB on 64-bit, so a handler
+// measured without these options collects garbage more often than the deployed one does.
+import { FUNCTIONS, type FunctionId } from '../../infra/functions.js';
+
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpaceMb = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`, `--max-old-space-size=${memoryMb - newSpaceMb}`];
+}
+
+/** `functions` grouped by their memory size (as infra/functions.ts gives it), in first-seen order. */
+export function byMemorySize<F extends FunctionId>(functions: readonly F[]): { memoryMb: number; functions: F[] }[] {
+  const groups = new Map<number, F[]>();
+  for (const name of functions) {
+    const { memoryMb } = FUNCTIONS[name];
+    groups.set(memoryMb, [...(groups.get(memoryMb) ?? []), name]);
+  }
+  return [...groups].map(([memoryMb, names]) => ({ memoryMb, functions: names }));
+}
