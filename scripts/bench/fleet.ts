@@ -1,7 +1,7 @@
 // Measurement 5: the daily fleet check-in (lib/terminals/fleet.ts) over a real
-// TerminalRegistry on DynamoDB Local and the real UpayClient against the sandbox, every
-// provider answer delayed by an injected fault. Runs, on the same activated fleet, each on
-// the next "day" (so every terminal is due again):
+// TerminalRegistry on DynamoDB Local and the real UpayClient against the sandbox (on a thread
+// of its own), every provider answer delayed by an injected fault. Runs, on the same
+// activated fleet, each on the next "day" (so every terminal is due again):
 //  1. as deployed: paced at the configured Secrets Manager writes/s, keys in Secrets
 //     Manager through the real adapter (mocked SDK client with a modelled service latency),
 //     for a window of one invocation (its rate is the pacer's: a longer run only repeats it);
@@ -10,7 +10,6 @@
 //  3. the floor of 2: a bare loop of provider check-ins and key writes (the same client and
 //     in-memory store, no registry, no leases) at the same concurrency.
 import { createTable, localDocumentClient, LOCAL_AWS } from '../../local/dynamodb.js';
-import { startSandbox } from '../../local/sandbox/index.js';
 import { UpayClient } from '../../lib/upay/index.js';
 import { TerminalRegistry } from '../../lib/store/terminal-registry.js';
 import { SecretsManagerKeyStore, createSecretsManagerClient, type KeyStore, type TerminalKey } from '../../lib/keys/index.js';
@@ -21,6 +20,7 @@ import { silentTelemetry } from '../../lib/telemetry.js';
 import { installSecretsManagerFake } from './secrets-fake.js';
 import { MemoryKeyStore } from './memory-keys.js';
 import { round } from './stats.js';
+import { startSandboxThread } from './sandbox-thread.js';
 
 export interface FleetInput {
   dynamoEndpoint: string;
@@ -115,7 +115,7 @@ export async function measureFleet(input: FleetInput): Promise<FleetResult> {
   const config = loadConfig({ TABLE_NAME: 'bench', UPAY_BASE_URL: 'http://127.0.0.1' });
   const tableName = `bench-fleet-${Date.now()}`;
   await createTable(input.dynamoEndpoint, tableName);
-  const sandbox = await startSandbox({ port: 0, notifyRetryDelaysMs: [] });
+  const sandbox = await startSandboxThread({ port: 0, notifyRetryDelaysMs: [] });
   const secrets = installSecretsManagerFake({ latencyMs: input.secretsLatencyMs });
   const db = localDocumentClient(input.dynamoEndpoint);
   try {

@@ -1,0 +1,35 @@
+// The sandbox on a thread of its own, for measurements that load the provider hard (the
+// fleet): the provider is a remote service, so its stand-in must not take turns on the event
+// loop of the code being measured. A worker thread rather than a process: it ends with the
+// worker process whatever happens to it, so nothing is left behind.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { once } from 'node:events';
+import { startSandbox, type SandboxOptions, type VendorCredentials } from '../../local/sandbox/index.js';
+
+export interface SandboxThread {
+  url: string;
+  vendor: VendorCredentials;
+  close(): Promise<void>;
+}
+
+type Started = { url: string; vendor: VendorCredentials };
+
+export async function startSandboxThread(options: SandboxOptions): Promise<SandboxThread> {
+  // The thread runs this module too; a worker thread does not inherit tsx's loader, so it registers its own.
+  const thread = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`, { eval: true, workerData: options });
+  const [started] = (await Promise.race([once(thread, 'message'), once(thread, 'error').then(([error]) => Promise.reject(error as Error))])) as [Started];
+  return {
+    ...started,
+    async close() {
+      thread.postMessage('close');
+      await once(thread, 'exit');
+    },
+  };
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  const sandbox = await startSandbox(workerData as SandboxOptions);
+  port.once('message', () => void sandbox.close().then(() => port.close()));
+  port.postMessage({ url: sandbox.url, vendor: sandbox.vendor } satisfies Started);
+}
