@@ -159,7 +159,7 @@ function markdown(report: BenchReport): string {
   if (fleet) {
     push(
       '## 5. Fleet check-in',
-      `${fleet.terminals} terminals activated at the sandbox (${fleet.activation.how}; ${fleet.activation.seconds} s, ${fleet.activation.per_second}/s), registered in a TerminalRegistry on DynamoDB Local; lib/terminals/fleet.ts checkInFleet with the real UpayClient, every provider check-in delayed ${fleet.delay_ms} ms (sandbox \`delay\` fault, no count). ` +
+      `${fleet.terminals} terminals activated at the sandbox (${fleet.activation.how}; ${fleet.activation.seconds} s, ${fleet.activation.per_second}/s), registered in a TerminalRegistry on DynamoDB Local; lib/terminals/fleet.ts checkInFleet with the real UpayClient, every provider check-in delayed ${fleet.delay_ms} ms (sandbox \`delay\` fault, no count; the sandbox on a thread of its own, off the measured event loop). ` +
         `Options as functions/checkin-fleet.ts passes them (concurrency ${fleet.configured.concurrency} and ${fleet.configured.writes_per_second} writes/s from lib/api/config.ts, pages of ${fleet.configured.page_size}); each run is a day later, so every terminal is due. ` +
         `The paced run takes check-ins for ${String(report.settings.fleet_paced_window_seconds)} s (its rate is the pacer's from the start), the unpaced one does the whole fleet. ` +
         `Bare loop (the unpaced run's floor): the same ${fleet.bare_loop.terminals} provider check-ins and key writes (same client, in-memory key store), ${fleet.bare_loop.concurrency} at a time, without the registry: ${fleet.bare_loop.seconds} s, ${fleet.bare_loop.terminals_per_second} terminals/s, ${fleet.bare_loop.failed} failed.`,
