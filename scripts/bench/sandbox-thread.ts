@@ -20,12 +20,20 @@ export async function startSandboxThread(options: SandboxOptions): Promise<Sandb
     `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); }).then((module) => module.serveOnThisThread())`,
     { eval: true, workerData: options },
   );
-  const [started] = (await Promise.race([once(thread, 'message'), once(thread, 'error').then(([error]) => Promise.reject(error as Error))])) as [Started];
+  // Watched from the start: the thread can end before close() is called (a crash mid-run).
+  let failure: Error | undefined;
+  thread.on('error', (error) => {
+    failure ??= error;
+  });
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  const [started] = (await Promise.race([once(thread, 'message'), exited.then(() => Promise.reject(failure ?? new Error('the sandbox thread ended before it started')))])) as [Started];
   return {
     ...started,
+    /** Ends the thread; rejects with its error if it failed while serving (the run's answers are then void). */
     async close() {
       thread.postMessage('close');
-      await once(thread, 'exit');
+      await exited;
+      if (failure) throw failure;
     },
   };
 }
