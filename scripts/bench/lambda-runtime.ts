@@ -4,6 +4,8 @@
 // the public copies of the nodejs14.x and nodejs18.x images' bootstrap show (not checked for
 // nodejs24.x). A plain `node` instead caps a semi-space at 16 MB on 64-bit, so a handler
 // measured without these options collects garbage more often than the deployed one does.
+// V8 rounds a semi-space up to a power of two (Node 20 here: the new space of a 512 MB function
+// grows to twice node's default, a 256 MB function's 12 MB semi-space is node's 16 MB).
 import { FUNCTIONS, type FunctionId } from '../../infra/functions.js';
 
 export function lambdaHeapFlags(memoryMb: number): string[] {
