@@ -33,12 +33,31 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Times every file `runs` times, round-robin. */
+/**
+ * `items` in an order of their own for each `round`: the same orders on every bench run, none
+ * that keeps a target at one place in the round.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  const out = [...items];
+  let state = (round + 1) * 0x9e3779b1;
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/**
+ * Times every file `runs` times, round-robin, each round in a different order: noise that
+ * comes back with the machine's own period (a kernel thread's scan, a timer) would otherwise
+ * fall on the same targets in every round and move their medians.
+ */
 export async function initTimes(files: Record<string, string>, runs: number): Promise<Record<string, InitTime>> {
   const samples: Record<string, { ready: number[]; imported: number[] }> = {};
   for (const label of Object.keys(files)) samples[label] = { ready: [], imported: [] };
   for (let run = 0; run < runs; run += 1) {
-    for (const [label, file] of Object.entries(files)) {
+    for (const [label, file] of roundOrder(Object.entries(files), run)) {
       const out = await runNode([...NODE_FLAGS, '--input-type=module', '-e', PROBE, file], { timeoutMs: 30_000, env: childEnv() });
       const { ready_ms, import_ms } = JSON.parse(out) as { ready_ms: number; import_ms: number };
       samples[label]?.ready.push(ready_ms);
