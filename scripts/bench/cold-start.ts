@@ -5,9 +5,8 @@
 import { FUNCTIONS, FUNCTION_IDS } from '../../infra/functions.js';
 import { BUNDLE_BUDGET_BYTES } from '../../infra/bundling.js';
 import { bundle, bundleDir, type Bundle } from './bundles.js';
-import { initTimes, NODE_FLAGS, type InitTime } from './init-time.js';
+import { pairedInitTimes, NODE_FLAGS, type InitTime } from './init-time.js';
 import { profileInit, type InitProfile } from './init-profile.js';
-import { round } from './stats.js';
 
 export interface ColdStartOptions {
   /** Fresh processes per bundle (≥ 10). */
@@ -29,6 +28,7 @@ export interface FunctionColdStart {
   externals: string[];
   by_source: { source: string; bytes: number }[];
   init: InitTime;
+  /** Median over the rounds of its init over the mean of the floor runs right before and after it. */
   ratio_to_floor: number;
   profile?: InitProfile;
 }
@@ -47,13 +47,12 @@ export async function measureColdStart(options: ColdStartOptions, log: (line: st
     const deployed: Bundle[] = [];
     for (const name of FUNCTION_IDS) deployed.push(await bundle(dir.dir, name, name));
     log(`bench: cold start: ${deployed.length} bundles built; timing ${options.runs} fresh processes each`);
-    const times = await initTimes({ 'empty-handler': empty.file, ...Object.fromEntries(deployed.map((one) => [one.name, one.file])) }, options.runs);
-    const floor = times['empty-handler'] as InitTime;
+    const times = await pairedInitTimes(empty.file, Object.fromEntries(deployed.map((one) => [one.name, one.file])), options.runs);
+    const { floor } = times;
 
     const functions: FunctionColdStart[] = [];
     for (const one of deployed) {
-      const init = times[one.name] as InitTime;
-      const ratio = round(init.median_ms / floor.median_ms, 2);
+      const { ratio_to_floor: ratio, ...init } = times.targets[one.name] as InitTime & { ratio_to_floor: number };
       functions.push({
         name: one.name,
         memory_mb: FUNCTIONS[one.name as keyof typeof FUNCTIONS].memoryMb,

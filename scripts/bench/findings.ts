@@ -13,7 +13,7 @@ export function findings(measured: Measured, budgets: Budget[]): string[] {
     out.push(
       `Module initialisation (${over.length} of ${cold.functions.length} over ${LIMITS.initFactor}× the ${cold.floor.init.median_ms} ms floor): ` +
         over
-          .map((one) => `${one.name} ${one.init.median_ms} ms = ${one.ratio_to_floor}×${one.profile ? ` (profiled import ${one.profile.profiled_ms} ms: ${one.profile.by_source.slice(0, 5).map((entry) => `${entry.source} ${entry.ms}`).join(', ')})` : ''}`)
+          .map((one) => `${one.name} ${one.init.median_ms} ms, ${one.ratio_to_floor}×${one.profile ? ` (profiled import ${one.profile.profiled_ms} ms: ${one.profile.by_source.slice(0, 5).map((entry) => `${entry.source} ${entry.ms}`).join(', ')})` : ''}`)
           .join('; ') +
         '. "node internals" is Node reading and compiling the bundle and the built-in modules it loads; "bundle: x" is module x running its top level.',
     );

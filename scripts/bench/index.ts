@@ -30,7 +30,7 @@ const FULL = {
   overhead_profile_requests: 300,
   e2e_requests: 400,
   e2e_warmup: 30,
-  cold_start_runs: 11,
+  cold_start_runs: 21,
   cold_start_profile_runs: 1,
   fleet_terminals: 5_000,
   // The paced run's rate is the pacer's from its first seconds: a window of it, not the

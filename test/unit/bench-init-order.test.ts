@@ -1,6 +1,9 @@
 // The order the cold-start bench times its targets in (scripts/bench/init-time.ts).
 import { describe, expect, it } from 'vitest';
-import { roundOrder } from '../../scripts/bench/init-time.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pairedInitTimes, roundOrder } from '../../scripts/bench/init-time.js';
 
 const targets = Array.from({ length: 21 }, (_, i) => `t${i}`);
 
@@ -17,5 +20,26 @@ describe('the cold-start rounds', () => {
   it('are the same from one bench run to the next', () => {
     expect(roundOrder(targets, 4)).toEqual(roundOrder(targets, 4));
     expect(roundOrder(targets, 4)).not.toEqual(roundOrder(targets, 5));
+  });
+});
+
+describe('the paired timing of a cold start', () => {
+  it('runs the floor before every target and after the last, in every round', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'init-pairs-'));
+    try {
+      const file = (name: string) => {
+        const path = join(dir, `${name}.mjs`);
+        writeFileSync(path, 'export const handler = async () => ({});\n');
+        return path;
+      };
+      const times = await pairedInitTimes(file('floor'), { a: file('a'), b: file('b') }, 2);
+      expect(times.floor.runs).toBe(2 * 3);
+      for (const target of ['a', 'b']) {
+        expect(times.targets[target]?.runs).toBe(2);
+        expect(times.targets[target]?.ratio_to_floor).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
